@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessML.Registry;
+
+namespace ServerlessML.Inference;
+
+/// <summary>
+/// The serving API behind the HTTP functions: Open Inference Protocol inference and metadata, and V1
+/// predict. Every method either returns a JSON answer or throws a <see cref="ServingException"/>
+/// whose code maps to a 4xx or 503; nothing a client sends makes it fail otherwise.
+/// </summary>
+public sealed class InferenceService
+{
+    public const string ServerName = "serverlessml";
+
+    private static readonly string ServerVersion =
+        typeof(InferenceService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private readonly ModelRouter _router;
+    private readonly SessionCache _sessions;
+    private readonly RegistryStore _store;
+    private readonly ServingOptions _options;
+    private readonly IEnumerable<IPredictionObserver> _observers;
+    private readonly ILogger _logger;
+
+    public InferenceService(ModelRouter router, SessionCache sessions, RegistryStore store, IOptions<ServingOptions> options,
+        IEnumerable<IPredictionObserver> observers, ILogger<InferenceService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _router = router;
+        _sessions = sessions;
+        _store = store;
+        _options = options.Value;
+        _observers = observers;
+        _logger = logger;
+    }
+
+    public ServingOptions Options => _options;
+
+    /// <summary>POST v2/models/{model}[/versions/{version}]/infer.</summary>
+    public async Task<ServingResponse> InferAsync(string model, string? version, Stream body, long? contentLength, string? requestId, CancellationToken cancellationToken = default)
+    {
+        long started = Stopwatch.GetTimestamp();
+        string id = requestId ?? NewRequestId();
+        ModelRoute? route = null;
+        int rows = 0;
+        try
+        {
+            using var content = await RequestBody.ReadAsync(body, contentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+            route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
+            using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
+            InferenceRequest request;
+            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024))
+            {
+                request = V2RequestReader.Read(text, _options);
+            }
+
+            id = request.Id ?? id;
+            rows = request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(request.Inputs[0].Shape[0], int.MaxValue) : 1;
+            using var outputs = lease.Model.Onnx.Run(request.Inputs, request.RequestedOutputs);
+            var response = ServingResponse.Write(
+                w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
+            Observe(model, route, id, "v2", started, rows, null);
+            return response;
+        }
+        catch (ServingException e)
+        {
+            Observe(model, route, id, "v2", started, rows, e);
+            throw;
+        }
+    }
+
+    /// <summary>POST v1/models/{model}:predict with {"instances": [...]}.</summary>
+    public async Task<ServingResponse> PredictAsync(string model, Stream body, long? contentLength, string? requestId, CancellationToken cancellationToken = default)
+    {
+        long started = Stopwatch.GetTimestamp();
+        string id = requestId ?? NewRequestId();
+        ModelRoute? route = null;
+        int rows = 0;
+        try
+        {
+            using var content = await RequestBody.ReadAsync(body, contentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+            route = await _router.RouteAsync(model, null, cancellationToken).ConfigureAwait(false);
+            using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
+            var loaded = lease.Model;
+            var layout = TabularLayout.For(model, loaded.Onnx.Signature, loaded.Manifest);
+            InstancesRequest request;
+            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024))
+            {
+                request = InstancesReader.Read(text, layout, _options);
+            }
+
+            id = request.Id ?? id;
+            rows = request.Rows;
+            using var outputs = loaded.Onnx.Run(request.Inputs, []);
+            var response = ServingResponse.Write(
+                w => PredictionWriter.Write(w, route.Model, route.Version, id, outputs, request.Rows, loaded.Manifest), route.Version, id);
+            Observe(model, route, id, "v1", started, rows, null);
+            return response;
+        }
+        catch (ServingException e)
+        {
+            Observe(model, route, id, "v1", started, rows, e);
+            throw;
+        }
+    }
+
+    /// <summary>GET v2/models/{model}[/versions/{version}]: inputs and outputs read from the ONNX graph.</summary>
+    public async Task<ServingResponse> GetModelMetadataAsync(string model, string? version, CancellationToken cancellationToken = default)
+    {
+        var route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var record = await _router.GetRecordAsync(model, cancellationToken).ConfigureAwait(false);
+        using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
+        var readyVersions = record.Versions.Where(v => v.State == ModelVersionStates.Ready).Select(v => v.Version);
+        return ServingResponse.Write(
+            w => V2ResponseWriter.WriteModelMetadata(w, model, readyVersions, route.Version, lease.Model.Onnx.Signature), route.Version, null);
+    }
+
+    /// <summary>
+    /// GET v2/models/{model}[/versions/{version}]/ready: ready once its session is loaded. Asking starts
+    /// the load; while it runs the answer is "not ready" (503 with Retry-After).
+    /// </summary>
+    public async Task<ServingResponse> GetModelReadyAsync(string model, string? version, CancellationToken cancellationToken = default)
+    {
+        var route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
+        if (!_sessions.IsLoaded(route.Model, route.Version))
+        {
+            // Start (or join) the load; answer once it is done or when the wait runs out.
+            using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ServingResponse.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("name");
+            w.WriteValue(model);
+            w.WritePropertyName("model_version");
+            w.WriteValue(route.Version);
+            w.WritePropertyName("ready");
+            w.WriteValue(true);
+            w.WriteEndObject();
+        }, route.Version, null);
+    }
+
+    /// <summary>GET v2: the server's name, version and protocol extensions.</summary>
+    public static ServingResponse GetServerMetadata() => ServingResponse.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("name");
+        w.WriteValue(ServerName);
+        w.WritePropertyName("version");
+        w.WriteValue(ServerVersion);
+        w.WritePropertyName("extensions");
+        w.WriteStartArray();
+        w.WriteValue("kserve_v1_predict");
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }, null, null);
+
+    /// <summary>GET v2/health/ready: ready when the model storage answers.</summary>
+    public async Task<ServingResponse> GetServerReadyAsync(CancellationToken cancellationToken = default)
+    {
+        bool ready;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await _store.Container.GetPropertiesAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+            ready = true;
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning(e, "The registry container does not answer; reporting not ready.");
+            ready = false;
+        }
+
+        return ServingResponse.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("ready");
+            w.WriteValue(ready);
+            w.WriteEndObject();
+        }, null, null, ok: ready);
+    }
+
+    public static string NewRequestId() => Guid.NewGuid().ToString("N");
+
+    private void Observe(string model, ModelRoute? route, string id, string protocol, long started, int rows, ServingException? error)
+    {
+        var prediction = new PredictionEvent(model, route?.Version, route?.Kind, id, protocol, Stopwatch.GetElapsedTime(started), rows, error?.Code, error?.Message);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnPrediction(prediction);
+            }
+            catch (Exception e)
+            {
+                // An observer must never turn a served request into a failed one.
+                _logger.LogError(e, "Prediction observer {Observer} failed.", observer.GetType().Name);
+            }
+        }
+    }
+}

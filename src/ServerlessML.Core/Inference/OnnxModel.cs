@@ -1,0 +1,186 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace ServerlessML.Inference;
+
+/// <summary>
+/// One loaded model version: an ONNX Runtime session shared by all concurrent requests, with the
+/// graph's signature. Checks inputs against the signature before ONNX Runtime sees them.
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    private OnnxModel(string name, string version, InferenceSession session, long sizeBytes)
+    {
+        Name = name;
+        Version = version;
+        _session = session;
+        SizeBytes = sizeBytes;
+        Signature = ModelSignature.FromSession(session);
+    }
+
+    public string Name { get; }
+
+    public string Version { get; }
+
+    public long SizeBytes { get; }
+
+    public ModelSignature Signature { get; }
+
+    /// <summary>Creates a session from ONNX bytes; throws <see cref="OnnxRuntimeException"/> when ONNX Runtime refuses the model.</summary>
+    public static OnnxModel Load(string name, string version, byte[] onnx, ServingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        ArgumentNullException.ThrowIfNull(options);
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+        };
+        var session = new InferenceSession(onnx, sessionOptions);
+        try
+        {
+            return new OnnxModel(name, version, session, onnx.LongLength);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model. <paramref name="outputs"/> names the outputs wanted (empty: all). Inputs that do
+    /// not match the graph get a 400 naming the input, the expected and the received.
+    /// </summary>
+    public ModelOutputs Run(IReadOnlyList<InferenceTensor> inputs, IReadOnlyList<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        CheckInputs(inputs);
+        var outputSpecs = outputs.Count == 0 ? Signature.Outputs : outputs.Select(FindOutput).ToList();
+
+        var names = new string[inputs.Count];
+        var values = new OrtValue[inputs.Count];
+        try
+        {
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                names[i] = inputs[i].Name;
+                values[i] = ToOrtValue(inputs[i]);
+            }
+
+            var results = _session.Run(_runOptions, names, values, outputSpecs.Select(o => o.Name).ToArray());
+            return new ModelOutputs(outputSpecs, results);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // Inputs passed the signature checks, so what ONNX Runtime refuses now is about their values
+            // (for example dimensions that do not fit each other inside the graph).
+            throw ServingException.BadRequest($"Model '{Name}' version '{Version}' could not run on this input: {e.Message}");
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value?.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private TensorSpec FindOutput(string name) =>
+        Signature.FindOutput(name)
+        ?? throw ServingException.BadRequest($"Requested output '{name}' is not an output of model '{Name}': its outputs are {Signature.OutputNames}.");
+
+    private void CheckInputs(IReadOnlyList<InferenceTensor> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            var spec = Signature.FindInput(input.Name)
+                ?? throw ServingException.BadRequest($"Input '{input.Name}' is not an input of model '{Name}': its inputs are {Signature.InputNames}.");
+            if (spec.Kind != ValueKind.Tensor || spec.DataType is null)
+            {
+                throw ServingException.BadRequest($"Input '{input.Name}' of model '{Name}' is {spec.OnnxType}, which the protocol cannot send.");
+            }
+
+            if (spec.DataType != input.DataType)
+            {
+                throw ServingException.BadRequest($"Input '{input.Name}' has datatype {input.DataType.ToProtocolName()}, but model '{Name}' expects {spec.DataTypeText}.");
+            }
+
+            if (!ShapeFits(spec.Shape, input.Shape))
+            {
+                throw ServingException.BadRequest($"Input '{input.Name}' has shape [{string.Join(", ", input.Shape)}], but model '{Name}' expects {spec.ShapeText} (-1 is any size).");
+            }
+        }
+
+        foreach (var spec in Signature.Inputs)
+        {
+            bool present = false;
+            foreach (var input in inputs)
+            {
+                present |= input.Name == spec.Name;
+            }
+
+            if (!present)
+            {
+                throw ServingException.BadRequest($"Input '{spec.Name}' ({spec.DataTypeText} {spec.ShapeText}) is missing: model '{Name}' needs {Signature.InputNames}.");
+            }
+        }
+    }
+
+    private static bool ShapeFits(long[] expected, long[] actual)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (expected[i] >= 0 && expected[i] != actual[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static OrtValue ToOrtValue(InferenceTensor tensor) => tensor.Data switch
+    {
+        float[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        double[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        long[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        int[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        short[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        sbyte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        byte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        ushort[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        uint[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        ulong[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        bool[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        Float16[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
+        string[] a => StringTensor(a, tensor.Shape),
+        _ => throw new ArgumentException($"Unsupported element array {tensor.Data.GetType()} for input '{tensor.Name}'.", nameof(tensor)),
+    };
+
+    private static OrtValue StringTensor(string[] strings, long[] shape)
+    {
+        var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+        for (int i = 0; i < strings.Length; i++)
+        {
+            value.StringTensorSetElementAt(strings[i].AsSpan(), i);
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,162 @@
+using Newtonsoft.Json;
+using ServerlessML.Registry;
+
+namespace ServerlessML.Inference;
+
+/// <summary>
+/// Turns a tabular model's outputs into V1 <c>predictions</c>, one per instance: the label, the
+/// probabilities (per class, from a ZipMap or a [N, C] tensor; one number for a binary model) and the
+/// score, by the manifest's output roles or, without them, by the outputs' names.
+/// </summary>
+public static class PredictionWriter
+{
+    public static void Write(JsonWriter writer, string model, string version, string requestId, ModelOutputs outputs, int rows, ModelManifest? manifest)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(outputs);
+        var roles = manifest?.Outputs;
+        var label = Pick(outputs, roles?.Label, o => Contains(o, "label"));
+        var probabilities = Pick(outputs, roles?.Probabilities, o => o.Spec.Kind == ValueKind.SequenceOfMaps || Contains(o, "probab"));
+        var score = Pick(outputs, roles?.Score, o => Contains(o, "score"));
+
+        writer.WriteStartObject();
+        writer.WritePropertyName("predictions");
+        writer.WriteStartArray();
+        for (int r = 0; r < rows; r++)
+        {
+            if (label is null && probabilities is null && score is null)
+            {
+                WriteUnnamed(writer, outputs, r, rows);
+                continue;
+            }
+
+            writer.WriteStartObject();
+            if (label is not null)
+            {
+                writer.WritePropertyName("label");
+                WriteRow(writer, label, r, rows);
+            }
+
+            if (probabilities is not null)
+            {
+                WriteProbabilities(writer, probabilities, r, rows);
+            }
+
+            if (score is not null)
+            {
+                writer.WritePropertyName("score");
+                WriteRow(writer, score, r, rows);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WritePropertyName("model_name");
+        writer.WriteValue(model);
+        writer.WritePropertyName("model_version");
+        writer.WriteValue(version);
+        writer.WritePropertyName("id");
+        writer.WriteValue(requestId);
+        writer.WriteEndObject();
+    }
+
+    private static bool Contains(OutputValue output, string part) => output.Spec.Name.Contains(part, StringComparison.OrdinalIgnoreCase);
+
+    private static OutputValue? Pick(ModelOutputs outputs, string? named, Func<OutputValue, bool> byName)
+    {
+        if (named is not null)
+        {
+            return outputs.Find(named);
+        }
+
+        foreach (var output in outputs.All)
+        {
+            if (byName(output))
+            {
+                return output;
+            }
+        }
+
+        return null;
+    }
+
+    private static void WriteProbabilities(JsonWriter writer, OutputValue output, int row, int rows)
+    {
+        if (output.Spec.Kind == ValueKind.SequenceOfMaps)
+        {
+            var scores = output.ReadClassScores()[row];
+            writer.WritePropertyName("probabilities");
+            writer.WriteStartObject();
+            for (int i = 0; i < scores.Classes.Length; i++)
+            {
+                writer.WritePropertyName(scores.Classes[i]);
+                writer.WriteValue(scores.Scores[i]);
+            }
+
+            writer.WriteEndObject();
+            return;
+        }
+
+        // One number per row is a binary model's probability of the positive class; more are per class.
+        writer.WritePropertyName(PerRow(output, rows) == 1 ? "probability" : "probabilities");
+        WriteRow(writer, output, row, rows);
+    }
+
+    private static void WriteUnnamed(JsonWriter writer, ModelOutputs outputs, int row, int rows)
+    {
+        if (outputs.Count == 1)
+        {
+            WriteRow(writer, outputs[0], row, rows);
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (var output in outputs.All)
+        {
+            writer.WritePropertyName(output.Spec.Name);
+            WriteRow(writer, output, row, rows);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Elements per row: a tensor of shape [N, ...] has N rows.</summary>
+    private static long PerRow(OutputValue output, int rows) =>
+        output.Shape.Length > 0 && output.Shape[0] == rows && rows > 0 ? output.ElementCount / rows : output.ElementCount;
+
+    private static void WriteRow(JsonWriter writer, OutputValue output, int row, int rows)
+    {
+        if (output.Spec.Kind == ValueKind.SequenceOfMaps)
+        {
+            var scores = output.ReadClassScores()[row];
+            writer.WriteStartObject();
+            for (int i = 0; i < scores.Classes.Length; i++)
+            {
+                writer.WritePropertyName(scores.Classes[i]);
+                writer.WriteValue(scores.Scores[i]);
+            }
+
+            writer.WriteEndObject();
+            return;
+        }
+
+        if (!output.IsTensor)
+        {
+            throw ServingException.BadRequest($"Output '{output.Spec.Name}' is {output.Spec.OnnxType}, which predictions cannot carry.");
+        }
+
+        long perRow = PerRow(output, rows);
+        bool batched = output.Shape.Length > 0 && output.Shape[0] == rows;
+        long start = batched ? row * perRow : 0;
+        if (perRow == 1)
+        {
+            output.WriteElements(writer, start, 1);
+            return;
+        }
+
+        writer.WriteStartArray();
+        output.WriteElements(writer, start, perRow);
+        writer.WriteEndArray();
+    }
+}

@@ -1,0 +1,38 @@
+namespace ServerlessML.Inference;
+
+/// <summary>What went wrong with a serving request, in terms a caller can act on.</summary>
+public enum ServingErrorCode
+{
+    /// <summary>The request is malformed or does not fit the model: fix the request.</summary>
+    BadRequest,
+
+    /// <summary>No such model or version: check the name, or deploy it.</summary>
+    NotFound,
+
+    /// <summary>The body is larger than the configured limit: send smaller batches.</summary>
+    PayloadTooLarge,
+
+    /// <summary>The model is loading or cannot be loaded right now: retry after the given delay.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// A request that cannot be served, with a code that maps to an HTTP status and a message that names
+/// the input, what was expected and what was received.
+/// </summary>
+public sealed class ServingException : Exception
+{
+    public ServingException(ServingErrorCode code, string message, TimeSpan? retryAfter = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+        RetryAfter = retryAfter;
+    }
+
+    public ServingErrorCode Code { get; }
+
+    /// <summary>Set with <see cref="ServingErrorCode.Unavailable"/>: when to try again.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    public static ServingException BadRequest(string message) => new(ServingErrorCode.BadRequest, message);
+}

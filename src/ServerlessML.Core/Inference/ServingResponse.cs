@@ -1,0 +1,37 @@
+namespace ServerlessML.Inference;
+
+/// <summary>A successful serving answer: a JSON body, with the version that produced it and the request id.</summary>
+public sealed class ServingResponse
+{
+    public ServingResponse(ReadOnlyMemory<byte> body, string? modelVersion, string? requestId, bool ok = true)
+    {
+        Body = body;
+        ModelVersion = modelVersion;
+        RequestId = requestId;
+        Ok = ok;
+    }
+
+    /// <summary>UTF-8 JSON.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public string? ModelVersion { get; }
+
+    public string? RequestId { get; }
+
+    /// <summary>False for a readiness answer of "not ready", which is a well-formed answer but not a 200.</summary>
+    public bool Ok { get; }
+
+    /// <summary>Writes JSON with Newtonsoft's streaming writer into a buffer and wraps it.</summary>
+    public static ServingResponse Write(Action<Newtonsoft.Json.JsonWriter> write, string? modelVersion, string? requestId, bool ok = true)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var buffer = new MemoryStream();
+        using (var text = new StreamWriter(buffer, new System.Text.UTF8Encoding(false), 16 * 1024, leaveOpen: true))
+        using (var writer = new Newtonsoft.Json.JsonTextWriter(text) { ArrayPool = JsonCharPool.Instance, CloseOutput = false })
+        {
+            write(writer);
+        }
+
+        return new ServingResponse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), modelVersion, requestId, ok);
+    }
+}
