@@ -1,3 +1,4 @@
+using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,8 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services
     .AddApplicationInsightsTelemetryWorkerService()
     .ConfigureFunctionsApplicationInsights();
+builder.Services.Configure<TelemetryConfiguration>(c =>
+    TelemetryAuthentication.Apply(c, builder.Configuration[TelemetryAuthentication.Setting]));
 
 builder.Services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.SectionName));
 builder.Services.AddSingleton(_ => ModelStorageClient.Create(builder.Configuration));

@@ -38,6 +38,8 @@ public sealed class OnnxModel : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = options.IntraOpThreads,
+            // Exporters such as ML.NET declare shapes that ORT merges leniently, with a warning per node; errors still log.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         var session = new InferenceSession(onnx, sessionOptions);
         try
@@ -155,22 +157,24 @@ public sealed class OnnxModel : IDisposable
         return true;
     }
 
-    private static OrtValue ToOrtValue(InferenceTensor tensor) => tensor.Data switch
+    // Switch on the declared type, not the array's runtime type: the CLR lets byte[] pass as sbyte[]
+    // (and ushort[] as short[], and so on), so a type pattern could pick the wrong ONNX type.
+    private static OrtValue ToOrtValue(InferenceTensor tensor) => tensor.DataType switch
     {
-        float[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        double[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        long[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        int[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        short[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        sbyte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        byte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ushort[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        uint[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ulong[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        bool[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        Float16[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        string[] a => StringTensor(a, tensor.Shape),
-        _ => throw new ArgumentException($"Unsupported element array {tensor.Data.GetType()} for input '{tensor.Name}'.", nameof(tensor)),
+        TensorDataType.Fp32 => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
+        TensorDataType.Fp64 => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
+        TensorDataType.Fp16 => OrtValue.CreateTensorValueFromMemory((Float16[])tensor.Data, tensor.Shape),
+        TensorDataType.Int64 => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
+        TensorDataType.Int32 => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
+        TensorDataType.Int16 => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),
+        TensorDataType.Int8 => OrtValue.CreateTensorValueFromMemory((sbyte[])tensor.Data, tensor.Shape),
+        TensorDataType.UInt8 => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
+        TensorDataType.UInt16 => OrtValue.CreateTensorValueFromMemory((ushort[])tensor.Data, tensor.Shape),
+        TensorDataType.UInt32 => OrtValue.CreateTensorValueFromMemory((uint[])tensor.Data, tensor.Shape),
+        TensorDataType.UInt64 => OrtValue.CreateTensorValueFromMemory((ulong[])tensor.Data, tensor.Shape),
+        TensorDataType.Bool => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
+        TensorDataType.Bytes => StringTensor((string[])tensor.Data, tensor.Shape),
+        _ => throw new ArgumentException($"Unsupported datatype {tensor.DataType} for input '{tensor.Name}'.", nameof(tensor)),
     };
 
     private static OrtValue StringTensor(string[] strings, long[] shape)

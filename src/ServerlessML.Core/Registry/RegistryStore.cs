@@ -65,6 +65,12 @@ public sealed class RegistryStore
         {
             var content = await _container.GetBlobClient(RegistryPaths.Record(model)).DownloadContentAsync(
                 new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = knownETag } }, cancellationToken).ConfigureAwait(false);
+            // A 304 comes back as a response without a body; reading its Value would throw.
+            if (content.GetRawResponse().Status == (int)HttpStatusCode.NotModified)
+            {
+                return (false, null);
+            }
+
             return (true, new VersionedRecord(ParseRecord(content.Value.Content), content.Value.Details.ETag));
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotModified)
