@@ -53,7 +53,7 @@ public sealed class InferenceService
             route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
             using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
             InferenceRequest request;
-            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024))
+            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096))
             {
                 request = V2RequestReader.Read(text, _options);
             }
@@ -88,7 +88,7 @@ public sealed class InferenceService
             var loaded = lease.Model;
             var layout = TabularLayout.For(model, loaded.Onnx.Signature, loaded.Manifest);
             InstancesRequest request;
-            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024))
+            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096))
             {
                 request = InstancesReader.Read(text, layout, _options);
             }

@@ -41,6 +41,7 @@ public static class InstancesReader
                 ? [TensorBuffer.Create(layout.ColumnTypes[0], 16 * columns)]
                 : layout.ColumnTypes.Select(t => TensorBuffer.Create(t, 16)).ToArray();
             var passthrough = new List<Dictionary<string, object?>?>();
+            string[] features = layout.Columns.Select(c => $" feature '{c}'").ToArray();
             string? id = null;
             bool sawInstances = false;
             while (JsonReading.NextProperty(reader, out string property))
@@ -79,7 +80,7 @@ public static class InstancesReader
                     };
                     for (int c = 0; c < columns; c++)
                     {
-                        buffers[layout.IsMatrix ? 0 : c].Add(row[c].Token, row[c].Value, $"Instance {index} feature '{layout.Columns[c]}'");
+                        buffers[layout.IsMatrix ? 0 : c].Add(row[c].Token, row[c].Value, new ElementName("Instance ", index, features[c]));
                     }
 
                     passthrough.Add(context);

@@ -26,7 +26,7 @@ public sealed class ServingResponse
     {
         ArgumentNullException.ThrowIfNull(write);
         var buffer = new MemoryStream();
-        using (var text = new StreamWriter(buffer, new System.Text.UTF8Encoding(false), 16 * 1024, leaveOpen: true))
+        using (var text = new StreamWriter(buffer, new System.Text.UTF8Encoding(false), 4096, leaveOpen: true))
         using (var writer = new Newtonsoft.Json.JsonTextWriter(text) { ArrayPool = JsonCharPool.Instance, CloseOutput = false })
         {
             write(writer);

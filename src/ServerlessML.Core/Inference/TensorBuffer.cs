@@ -15,8 +15,8 @@ internal abstract class TensorBuffer
 
     public abstract TensorDataType DataType { get; }
 
-    /// <summary>Adds one scalar token; throws a 400 <see cref="ServingException"/> naming <paramref name="what"/> when it does not fit.</summary>
-    public abstract void Add(JsonToken token, object? value, string what);
+    /// <summary>Adds one scalar token; throws a 400 <see cref="ServingException"/> naming the element when it does not fit.</summary>
+    public abstract void Add(JsonToken token, object? value, ElementName element);
 
     /// <summary>The elements, in an array exactly <see cref="Count"/> long.</summary>
     public abstract Array ToArray();
@@ -127,6 +127,15 @@ internal abstract class TensorBuffer
     }
 }
 
+/// <summary>
+/// Names an element in an error message, e.g. "Input 'x' element 3"; built only when there is an
+/// error, so the hot path allocates nothing per element.
+/// </summary>
+internal readonly record struct ElementName(string Before, int Index, string After = "")
+{
+    public override string ToString() => $"{Before}{Index}{After}";
+}
+
 internal delegate string? ElementConverter<T>(JsonToken token, object? value, out T result);
 
 internal sealed class TensorBuffer<T> : TensorBuffer
@@ -146,12 +155,12 @@ internal sealed class TensorBuffer<T> : TensorBuffer
 
     public override TensorDataType DataType { get; }
 
-    public override void Add(JsonToken token, object? value, string what)
+    public override void Add(JsonToken token, object? value, ElementName element)
     {
         string? problem = _convert(token, value, out T item);
         if (problem is not null)
         {
-            throw ServingException.BadRequest($"{what} is {Describe(token, value)}: {DataType.ToProtocolName()} data {problem}.");
+            throw ServingException.BadRequest($"{element} is {Describe(token, value)}: {DataType.ToProtocolName()} data {problem}.");
         }
 
         if (_count == _items.Length)

@@ -108,15 +108,14 @@ public static class V2RequestReader
                     {
                         int capacity = shape is null ? 0 : (int)Math.Min(InferenceTensor.ElementCount(shape), limits.MaxElementsPerRequest);
                         typed = TensorBuffer.Create(known, capacity);
-                        ReadData(reader, where, limits, ref elements, (t, v, what) => typed.Add(t, v, what));
                     }
                     else
                     {
                         // "data" came before "datatype": keep the tokens and type them once the datatype is known.
-                        var tokens = untyped = [];
-                        ReadData(reader, where, limits, ref elements, (t, v, _) => tokens.Add((t, v)));
+                        untyped = [];
                     }
 
+                    ReadData(reader, Capitalize(where), limits, ref elements, typed, untyped);
                     break;
                 default:
                     reader.Skip();
@@ -150,7 +149,7 @@ public static class V2RequestReader
             typed = TensorBuffer.Create(type.Value, untyped!.Count);
             for (int i = 0; i < untyped.Count; i++)
             {
-                typed.Add(untyped[i].Token, untyped[i].Value, $"{where} element {i}");
+                typed.Add(untyped[i].Token, untyped[i].Value, new ElementName($"{where} element ", i));
             }
         }
 
@@ -187,9 +186,10 @@ public static class V2RequestReader
         return [.. dims];
     }
 
-    private static void ReadData(JsonTextReader reader, string where, ServingOptions limits, ref long elements, Action<JsonToken, object?, string> add)
+    private static void ReadData(JsonTextReader reader, string where, ServingOptions limits, ref long elements, TensorBuffer? typed, List<(JsonToken Token, object? Value)>? untyped)
     {
         // Flat or nested: nested arrays are flattened in row-major order; the element count is checked against the shape afterwards.
+        string prefix = where + " element ";
         int depth = 1;
         int index = 0;
         while (depth > 0)
@@ -204,14 +204,22 @@ public static class V2RequestReader
                     depth--;
                     break;
                 case JsonToken.StartObject:
-                    throw ServingException.BadRequest($"{Capitalize(where)} element {index} is an object: expected a scalar.");
+                    throw ServingException.BadRequest($"{where} element {index} is an object: expected a scalar.");
                 default:
                     if (++elements > limits.MaxElementsPerRequest)
                     {
                         throw ServingException.BadRequest($"The request has more than the limit of {limits.MaxElementsPerRequest} elements.");
                     }
 
-                    add(token, reader.Value, $"{Capitalize(where)} element {index}");
+                    if (typed is not null)
+                    {
+                        typed.Add(token, reader.Value, new ElementName(prefix, index));
+                    }
+                    else
+                    {
+                        untyped!.Add((token, reader.Value));
+                    }
+
                     index++;
                     break;
             }
