@@ -1,3 +1,1 @@
-// DevHost: the project's local Azure Functions host (issue 3). Placeholder entry point.
-Console.WriteLine("ServerlessML DevHost: not yet implemented.");
-return 1;
+return await ServerlessML.DevHost.DevHostCommand.RunAsync(args).ConfigureAwait(false);

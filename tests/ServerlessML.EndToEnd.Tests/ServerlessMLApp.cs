@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessML.DevHost.Configuration;
+using ServerlessML.DevHost.Samples;
+using ServerlessML.Testing;
+
+namespace ServerlessML.EndToEnd.Tests;
+
+/// <summary>
+/// The real Functions app (src/ServerlessML.Functions build output) under DevHost, with the settings of
+/// local.settings.sample.json pointed at this test process's Azurite, and the sample model deployed.
+/// A new end-to-end case needs only this fixture: <see cref="Run"/> for HTTP (with or without keys),
+/// <see cref="UploadAsync"/> to drop a blob where a trigger watches, and <c>Run.RunNowAsync</c> to run a timer.
+/// </summary>
+public sealed class ServerlessMLApp : IAsyncLifetime
+{
+    private DevHostRun? _run;
+
+    public DevHostRun Run => _run ?? throw new InvalidOperationException("The fixture has not started.");
+
+    /// <summary>The served sample model's name (samples/adult-income, version 1).</summary>
+    public static string SampleModel => SampleModelDeployment.Model;
+
+    public static string SampleFile(params string[] parts) => RepositoryRoot.Combine(["samples", SampleModelDeployment.Model, .. parts]);
+
+    public async Task InitializeAsync()
+    {
+        var settings = LocalSettings.Load(RepositoryRoot.Combine(LocalSettings.SampleFileName));
+        string folder = DevHostRun.AppFolderFromMetadata(Assembly.GetExecutingAssembly(), "FunctionsAppFolder");
+        _run = await DevHostRun.StartAsync(folder, settings.Values).ConfigureAwait(false);
+        bool deployed = await new SampleModelDeployment(RepositoryRoot.Path, NullLogger.Instance)
+            .DeployIfMissingAsync(new BlobServiceClient(Run.StorageConnectionString), CancellationToken.None).ConfigureAwait(false);
+        if (!deployed)
+        {
+            throw new InvalidOperationException($"The sample model {SampleFile("model.onnx")} is missing; the end-to-end tests serve it.");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_run is not null)
+        {
+            await _run.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>POSTs a JSON file (e.g. a sample request) with the function key.</summary>
+    public Task<HttpResponseMessage> PostJsonFileAsync(string path, string file) =>
+        PostJsonAsync(path, File.ReadAllText(file));
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
+        Run.SendAsync(HttpMethod.Post, path, KeyKind.Function, new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
+
+    /// <summary>Uploads a blob into a container of the app's storage account (e.g. models/{model}/{version}.onnx).</summary>
+    public async Task<BlobClient> UploadAsync(string container, string name, BinaryData content)
+    {
+        var client = Run.Storage.GetBlobContainerClient(container);
+        await client.CreateIfNotExistsAsync().ConfigureAwait(false);
+        var blob = client.GetBlobClient(name);
+        await blob.UploadAsync(content, overwrite: true).ConfigureAwait(false);
+        return blob;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerlessMLAppCollection : ICollectionFixture<ServerlessMLApp>
+{
+    public const string Name = "ServerlessML app under DevHost";
+}
