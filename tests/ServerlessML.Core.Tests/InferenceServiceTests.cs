@@ -11,7 +11,7 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
 
     private async Task<JObject> InferAsync(string model, string json, string? version = null, string? requestId = null)
     {
-        var response = await Harness.Service.InferAsync(model, version, Json.Body(json), null, requestId);
+        var response = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(json)) { Version = version, RequestId = requestId });
         return Json.Parse(response);
     }
 
@@ -45,9 +45,9 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
         string model = await Harness.PublishAsync(TestModels.FixedShape.Bytes());
         const string request = """{"id":"body-id","inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6]}]}""";
 
-        var withBody = await Harness.Service.InferAsync(model, null, Json.Body(request), null, "header-id");
-        var headerOnly = await Harness.Service.InferAsync(model, null, Json.Body(request.Replace("\"id\":\"body-id\",", "")), null, "header-id");
-        var neither = await Harness.Service.InferAsync(model, null, Json.Body(request.Replace("\"id\":\"body-id\",", "")), null, null);
+        var withBody = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(request)) { RequestId = "header-id" });
+        var headerOnly = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(request.Replace("\"id\":\"body-id\",", ""))) { RequestId = "header-id" });
+        var neither = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(request.Replace("\"id\":\"body-id\",", ""))));
 
         Assert.Equal("body-id", withBody.RequestId);
         Assert.Equal("body-id", (string?)Json.Parse(withBody)["id"]);
@@ -139,7 +139,7 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
     {
         string model = await Harness.PublishAsync(TestModels.ZipMapClassifierInt64Labels.Bytes());
 
-        var response = await Harness.Service.PredictAsync(model, Json.Body("""{"instances":[[5.1,3.5,1.4],[6.7,3.0,5.2]]}"""), null, null);
+        var response = await Harness.Service.PredictAsync(new ServingRequest(model, Json.Body("""{"instances":[[5.1,3.5,1.4],[6.7,3.0,5.2]]}""")));
 
         var answer = Json.Parse(response);
         var expected = TestModels.ZipMapClassifierInt64Labels.Predict([5.1f, 3.5f, 1.4f, 6.7f, 3.0f, 5.2f]);
@@ -162,9 +162,9 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
     {
         string model = await Harness.PublishAsync(TestModels.StringFeatures.Bytes());
 
-        var response = await Harness.Service.PredictAsync(model, Json.Body("""
+        var response = await Harness.Service.PredictAsync(new ServingRequest(model, Json.Body("""
             {"instances":[{"size":2.5,"color":"green","customer":"c-1"},{"color":"nope","size":-1,"customer":{"tier":"gold"}}]}
-            """), null, null);
+            """)));
 
         var predictions = (JArray)Json.Parse(response)["predictions"]!;
         Assert.Equal(TestModels.StringFeatures.ColorCode("green"), (long)predictions[0]["color_code"]!);
@@ -179,7 +179,7 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
         string root = RepositoryRoot.Combine("samples", "adult-income");
         string model = await Harness.PublishAsync(File.ReadAllBytes(Path.Combine(root, "model.onnx")), File.ReadAllText(Path.Combine(root, "serverlessml.json")));
 
-        var response = await Harness.Service.PredictAsync(model, File.OpenRead(Path.Combine(root, "requests", "v1-predict.json")), null, null);
+        var response = await Harness.Service.PredictAsync(new ServingRequest(model, File.OpenRead(Path.Combine(root, "requests", "v1-predict.json"))));
 
         var predictions = (JArray)Json.Parse(response)["predictions"]!;
         var expected = JObject.Parse(File.ReadAllText(Path.Combine(root, "requests", "expected.json")));
@@ -217,8 +217,8 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
         await Harness.PublishAsync(TestModels.FixedShape.Bytes(), version: "2", model: model);
         const string request = """{"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6]}]}""";
 
-        var production = await Harness.Service.InferAsync(model, null, Json.Body(request), null, null);
-        var first = await Harness.Service.InferAsync(model, "1", Json.Body(request), null, null);
+        var production = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(request)));
+        var first = await Harness.Service.InferAsync(new ServingRequest(model, Json.Body(request)) { Version = "1" });
 
         Assert.Equal("2", production.ModelVersion);
         Assert.Equal("1", first.ModelVersion);

@@ -25,6 +25,8 @@ public sealed class InferenceService
     private readonly ServingOptions _options;
     private readonly IEnumerable<IPredictionObserver> _observers;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _shadowSlots;
+    private long _shadowDropped;
 
     public InferenceService(ModelRouter router, SessionCache sessions, RegistryStore store, IOptions<ServingOptions> options,
         IEnumerable<IPredictionObserver> observers, ILogger<InferenceService> logger)
@@ -36,82 +38,120 @@ public sealed class InferenceService
         _options = options.Value;
         _observers = observers;
         _logger = logger;
+        _shadowSlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentShadowRuns));
     }
 
     public ServingOptions Options => _options;
 
     /// <summary>POST v2/models/{model}[/versions/{version}]/infer.</summary>
-    public async Task<ServingResponse> InferAsync(string model, string? version, Stream body, long? contentLength, string? requestId, CancellationToken cancellationToken = default)
+    public Task<ServingResponse> InferAsync(ServingRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request, ServingProtocol.OpenInference, cancellationToken);
+
+    /// <summary>POST v1/models/{model}:predict with {"instances": [...]}.</summary>
+    public Task<ServingResponse> PredictAsync(ServingRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(request with { Version = null }, ServingProtocol.KServeV1, cancellationToken);
+
+    /// <summary>How many shadow copies were dropped because the shadow path was busy.</summary>
+    public long ShadowRequestsDropped => Interlocked.Read(ref _shadowDropped);
+
+    private async Task<ServingResponse> ServeAsync(ServingRequest call, ServingProtocol protocol, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(call);
         long started = Stopwatch.GetTimestamp();
-        string id = requestId ?? NewRequestId();
+        string id = call.RequestId ?? NewRequestId();
         ModelRoute? route = null;
         int rows = 0;
         try
         {
-            using var content = await RequestBody.ReadAsync(body, contentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
-            route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
-            using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
-            InferenceRequest request;
-            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096))
+            using var content = await RequestBody.ReadAsync(call.Body, call.ContentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+            route = await _router.RouteAsync(call.Model, call.Version, call.RoutingKey, cancellationToken).ConfigureAwait(false);
+            var answer = await RunAsync(route, content, protocol, id, cancellationToken).ConfigureAwait(false);
+            (id, rows) = (answer.RequestId!, answer.Rows);
+            if (route.ShadowVersion is { } shadow)
             {
-                request = V2RequestReader.Read(text, _options);
+                StartShadow(route with { Version = shadow, Kind = RouteKind.Shadow, ShadowVersion = null }, content.ToArray(), protocol, id);
             }
 
-            id = request.Id ?? id;
-            rows = request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(request.Inputs[0].Shape[0], int.MaxValue) : 1;
-            using var outputs = lease.Model.Onnx.Run(request.Inputs, request.RequestedOutputs);
-            var response = ServingResponse.Write(
-                w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
-            Observe(model, route, id, "v2", started, rows, null);
-            return response;
+            Observe(call.Model, route, id, protocol, started, rows, null);
+            return answer.Response;
         }
         catch (ServingException e)
         {
-            Observe(model, route, id, "v2", started, rows, e);
+            Observe(call.Model, route, id, protocol, started, rows, e);
             throw;
         }
     }
 
-    /// <summary>POST v1/models/{model}:predict with {"instances": [...]}.</summary>
-    public async Task<ServingResponse> PredictAsync(string model, Stream body, long? contentLength, string? requestId, CancellationToken cancellationToken = default)
+    private async Task<(ServingResponse Response, string? RequestId, int Rows)> RunAsync(ModelRoute route, MemoryStream content, ServingProtocol protocol, string id, CancellationToken cancellationToken)
     {
-        long started = Stopwatch.GetTimestamp();
-        string id = requestId ?? NewRequestId();
-        ModelRoute? route = null;
-        int rows = 0;
-        try
+        using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
+        var loaded = lease.Model;
+        using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+        if (protocol == ServingProtocol.OpenInference)
         {
-            using var content = await RequestBody.ReadAsync(body, contentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
-            route = await _router.RouteAsync(model, null, cancellationToken).ConfigureAwait(false);
-            using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
-            var loaded = lease.Model;
-            var layout = TabularLayout.For(model, loaded.Onnx.Signature, loaded.Manifest);
-            InstancesRequest request;
-            using (var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096))
+            var request = V2RequestReader.Read(text, _options);
+            id = request.Id ?? id;
+            int rows = request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(request.Inputs[0].Shape[0], int.MaxValue) : 1;
+            using var outputs = loaded.Onnx.Run(request.Inputs, request.RequestedOutputs);
+            var response = ServingResponse.Write(w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
+            return (response, id, rows);
+        }
+        else
+        {
+            var layout = TabularLayout.For(route.Model, loaded.Onnx.Signature, loaded.Manifest);
+            var request = InstancesReader.Read(text, layout, _options);
+            id = request.Id ?? id;
+            using var outputs = loaded.Onnx.Run(request.Inputs, []);
+            var response = ServingResponse.Write(w => PredictionWriter.Write(w, route.Model, route.Version, id, outputs, request.Rows, loaded.Manifest), route.Version, id);
+            return (response, id, request.Rows);
+        }
+    }
+
+    /// <summary>
+    /// Runs a copy of the request on the shadow version after the caller has its answer. Bounded: when
+    /// the shadow path is busy the copy is dropped and counted, never queued behind live traffic.
+    /// </summary>
+    private void StartShadow(ModelRoute shadow, byte[] body, ServingProtocol protocol, string id)
+    {
+        if (!_shadowSlots.Wait(0))
+        {
+            Interlocked.Increment(ref _shadowDropped);
+            _logger.LogWarning("Shadow copy of request {RequestId} to {Model} version {Version} dropped: {Limit} shadow runs already in flight.",
+                id, shadow.Model, shadow.Version, _options.MaxConcurrentShadowRuns);
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            int rows = 0;
+            ServingException? error = null;
+            try
             {
-                request = InstancesReader.Read(text, layout, _options);
+                using var content = new MemoryStream(body, writable: false);
+                rows = (await RunAsync(shadow, content, protocol, id, CancellationToken.None).ConfigureAwait(false)).Rows;
+            }
+            catch (ServingException e)
+            {
+                error = e;
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Shadow run of request {RequestId} on {Model} version {Version} failed.", id, shadow.Model, shadow.Version);
+            }
+            finally
+            {
+                _shadowSlots.Release();
             }
 
-            id = request.Id ?? id;
-            rows = request.Rows;
-            using var outputs = loaded.Onnx.Run(request.Inputs, []);
-            var response = ServingResponse.Write(
-                w => PredictionWriter.Write(w, route.Model, route.Version, id, outputs, request.Rows, loaded.Manifest), route.Version, id);
-            Observe(model, route, id, "v1", started, rows, null);
-            return response;
-        }
-        catch (ServingException e)
-        {
-            Observe(model, route, id, "v1", started, rows, e);
-            throw;
-        }
+            Observe(shadow.Model, shadow, id, protocol, started, rows, error);
+        });
     }
 
     /// <summary>GET v2/models/{model}[/versions/{version}]: inputs and outputs read from the ONNX graph.</summary>
     public async Task<ServingResponse> GetModelMetadataAsync(string model, string? version, CancellationToken cancellationToken = default)
     {
-        var route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var route = await _router.RouteAsync(model, version, cancellationToken: cancellationToken).ConfigureAwait(false);
         var record = await _router.GetRecordAsync(model, cancellationToken).ConfigureAwait(false);
         using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
         var readyVersions = record.Versions.Where(v => v.State == ModelVersionStates.Ready).Select(v => v.Version);
@@ -125,7 +165,7 @@ public sealed class InferenceService
     /// </summary>
     public async Task<ServingResponse> GetModelReadyAsync(string model, string? version, CancellationToken cancellationToken = default)
     {
-        var route = await _router.RouteAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var route = await _router.RouteAsync(model, version, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!_sessions.IsLoaded(route.Model, route.Version))
         {
             // Start (or join) the load; answer once it is done or when the wait runs out.
@@ -188,7 +228,7 @@ public sealed class InferenceService
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");
 
-    private void Observe(string model, ModelRoute? route, string id, string protocol, long started, int rows, ServingException? error)
+    private void Observe(string model, ModelRoute? route, string id, ServingProtocol protocol, long started, int rows, ServingException? error)
     {
         var prediction = new PredictionEvent(model, route?.Version, route?.Kind, id, protocol, Stopwatch.GetElapsedTime(started), rows, error?.Code, error?.Message);
         foreach (var observer in _observers)

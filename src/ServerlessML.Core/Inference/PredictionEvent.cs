@@ -1,12 +1,40 @@
 namespace ServerlessML.Inference;
 
+/// <summary>The request formats the serving API speaks.</summary>
+public enum ServingProtocol
+{
+    /// <summary>Open Inference Protocol (KServe/Triton V2) inference.</summary>
+    OpenInference,
+
+    /// <summary>KServe V1 predict with instances.</summary>
+    KServeV1,
+}
+
+/// <summary>One request to serve, as the HTTP layer hands it over.</summary>
+/// <param name="Model">The model name from the route.</param>
+/// <param name="Body">The request body, read once.</param>
+public sealed record ServingRequest(string Model, Stream Body)
+{
+    /// <summary>The version from the route; null lets the traffic policy choose.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>Content-Length, when the caller sent one: an oversized body is refused before it is read.</summary>
+    public long? ContentLength { get; init; }
+
+    /// <summary>The caller's request id (header x-request-id); a body "id" takes precedence.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Header x-routing-key: keeps one caller on one side of a canary split.</summary>
+    public string? RoutingKey { get; init; }
+}
+
 /// <summary>One served (or refused) prediction request, as observers see it.</summary>
 public sealed record PredictionEvent(
     string Model,
     string? Version,
     RouteKind? Route,
     string RequestId,
-    string Protocol,
+    ServingProtocol Protocol,
     TimeSpan Latency,
     int Rows,
     ServingErrorCode? Error,

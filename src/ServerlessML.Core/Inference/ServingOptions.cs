@@ -32,6 +32,9 @@ public sealed class ServingOptions
     /// <summary>After a version failed to load, how long before a request may try again.</summary>
     public TimeSpan FailedLoadRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Shadow runs in flight at once per instance; beyond it shadow copies are dropped and counted.</summary>
+    public int MaxConcurrentShadowRuns { get; set; } = 4;
+
     /// <summary>ONNX Runtime threads per Run; 1 keeps small models fast when many requests run at once. 0 lets ORT choose.</summary>
     public int IntraOpThreads { get; set; } = 1;
 }

@@ -12,11 +12,11 @@ public sealed class ModelInfer(InferenceService service)
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v2/models/{model}/infer")] HttpRequest request, string model)
         => ServingHttp.RespondAsync(request, () => service.InferAsync(
-            model, null, request.Body, request.ContentLength, ServingHttp.RequestId(request), request.HttpContext.RequestAborted));
+            ServingHttp.ToServingRequest(request, model), request.HttpContext.RequestAborted));
 
     [Function(nameof(ModelInfer) + "Version")]
     public Task<IActionResult> RunVersion(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v2/models/{model}/versions/{version}/infer")] HttpRequest request, string model, string version)
         => ServingHttp.RespondAsync(request, () => service.InferAsync(
-            model, version, request.Body, request.ContentLength, ServingHttp.RequestId(request), request.HttpContext.RequestAborted));
+            ServingHttp.ToServingRequest(request, model, version), request.HttpContext.RequestAborted));
 }

@@ -12,5 +12,5 @@ public sealed class Predict(InferenceService service)
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/models/{model}:predict")] HttpRequest request, string model)
         => ServingHttp.RespondAsync(request, () => service.PredictAsync(
-            model, request.Body, request.ContentLength, ServingHttp.RequestId(request), request.HttpContext.RequestAborted));
+            ServingHttp.ToServingRequest(request, model), request.HttpContext.RequestAborted));
 }

@@ -13,10 +13,24 @@ public static class ServingHttp
 {
     public const string RequestIdHeader = "x-request-id";
     public const string ModelVersionHeader = "x-model-version";
+    public const string RoutingKeyHeader = "x-routing-key";
 
     /// <summary>The caller's request id, when it sent one.</summary>
     public static string? RequestId(HttpRequest request) =>
         request.Headers.TryGetValue(RequestIdHeader, out var id) && !string.IsNullOrWhiteSpace(id) ? id.ToString() : null;
+
+    /// <summary>The serving request an HTTP request carries: body, its length, and the id and routing headers.</summary>
+    public static ServingRequest ToServingRequest(HttpRequest request, string model, string? version = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ServingRequest(model, request.Body)
+        {
+            Version = version,
+            ContentLength = request.ContentLength,
+            RequestId = RequestId(request),
+            RoutingKey = request.Headers.TryGetValue(RoutingKeyHeader, out var key) && !string.IsNullOrEmpty(key) ? key.ToString() : null,
+        };
+    }
 
     /// <summary>Runs a serving call and turns its answer or its <see cref="ServingException"/> into a result.</summary>
     public static async Task<IActionResult> RespondAsync(HttpRequest request, Func<Task<ServingResponse>> serve)
