@@ -14,6 +14,9 @@ public enum ServingErrorCode
 
     /// <summary>The model is loading or cannot be loaded right now: retry after the given delay.</summary>
     Unavailable,
+
+    /// <summary>The request contradicts the model's current state (e.g. rolling back with no earlier version).</summary>
+    Conflict,
 }
 
 /// <summary>

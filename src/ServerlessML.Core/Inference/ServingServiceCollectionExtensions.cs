@@ -27,6 +27,8 @@ public static class ServingServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<SessionCache>>());
         });
         services.AddSingleton<InferenceService>();
+        services.AddSingleton<TrafficSwitch>();
+        services.AddSingleton<ModelCatalog>();
         return services;
     }
 }

@@ -47,12 +47,27 @@ public static class ServingHttp
         }
     }
 
+    /// <summary>Runs a management call and answers its result as JSON.</summary>
+    public static Task<IActionResult> RespondJsonAsync<T>(HttpRequest request, Func<Task<T>> call) =>
+        RespondAsync(request, async () =>
+        {
+            T value = await call().ConfigureAwait(false);
+            return ServingResponse.Write(w => ManagementJson.Serialize(w, value), null, RequestId(request));
+        });
+
+    private static readonly Newtonsoft.Json.JsonSerializer ManagementJson = Newtonsoft.Json.JsonSerializer.Create(new Newtonsoft.Json.JsonSerializerSettings
+    {
+        DateFormatString = "yyyy-MM-ddTHH:mm:ss.fffZ",
+        DateTimeZoneHandling = Newtonsoft.Json.DateTimeZoneHandling.Utc,
+    });
+
     public static int StatusFor(ServingErrorCode code) => code switch
     {
         ServingErrorCode.BadRequest => StatusCodes.Status400BadRequest,
         ServingErrorCode.NotFound => StatusCodes.Status404NotFound,
         ServingErrorCode.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ServingErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ServingErrorCode.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -1,0 +1,150 @@
+using ServerlessML.Inference;
+
+namespace ServerlessML.Registry;
+
+/// <summary>A change to a model's traffic policy; a null member leaves that part as it is.</summary>
+public sealed class TrafficChange
+{
+    public string? Production { get; init; }
+
+    /// <summary>The canary and its share; <see cref="ClearCanary"/> removes it.</summary>
+    public CanaryPolicy? Canary { get; init; }
+
+    public bool ClearCanary { get; init; }
+
+    public string? Shadow { get; init; }
+
+    public bool ClearShadow { get; init; }
+}
+
+/// <summary>
+/// Changes which versions take traffic: set the policy, promote, roll back. Each change is one
+/// compare-and-swap of record.json, so concurrent changes never overwrite each other, and only ready
+/// versions can take traffic. Every instance sees the change at its next record refresh.
+/// </summary>
+public sealed class TrafficSwitch
+{
+    private readonly RegistryStore _store;
+    private readonly RecordCache _records;
+
+    public TrafficSwitch(RegistryStore store, RecordCache records)
+    {
+        _store = store;
+        _records = records;
+    }
+
+    public Task<ModelRecord> SetTrafficAsync(string model, TrafficChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return UpdateAsync(model, record =>
+        {
+            var traffic = record.Traffic;
+            if (change.Production is { } production && production != traffic.Production)
+            {
+                RequireReady(record, production, "production");
+                if (traffic.Production is { } previous)
+                {
+                    record.ProductionHistory.Add(previous);
+                }
+
+                traffic.Production = production;
+            }
+
+            if (change.ClearCanary)
+            {
+                traffic.Canary = null;
+            }
+            else if (change.Canary is { } canary)
+            {
+                RequireReady(record, canary.Version, "canary");
+                if (canary.Percent is < 0 or > 100 || double.IsNaN(canary.Percent))
+                {
+                    throw ServingException.BadRequest($"Canary percent is {canary.Percent}: expected a number from 0 to 100.");
+                }
+
+                traffic.Canary = new CanaryPolicy { Version = canary.Version, Percent = canary.Percent };
+            }
+
+            if (change.ClearShadow)
+            {
+                traffic.Shadow = null;
+            }
+            else if (change.Shadow is { } shadow)
+            {
+                RequireReady(record, shadow, "shadow");
+                traffic.Shadow = shadow;
+            }
+
+            if (traffic.Canary?.Version == traffic.Production)
+            {
+                traffic.Canary = null;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Makes <paramref name="version"/> (by default the canary) the production version and ends the canary.</summary>
+    public Task<ModelRecord> PromoteAsync(string model, string? version = null, CancellationToken cancellationToken = default) =>
+        UpdateAsync(model, record =>
+        {
+            string target = version ?? record.Traffic.Canary?.Version
+                ?? throw new ServingException(ServingErrorCode.Conflict, $"Model '{model}' has no canary to promote: name the version to promote.");
+            RequireReady(record, target, "production");
+            if (record.Traffic.Production is { } previous && previous != target)
+            {
+                record.ProductionHistory.Add(previous);
+            }
+
+            record.Traffic.Production = target;
+            if (record.Traffic.Canary?.Version == target)
+            {
+                record.Traffic.Canary = null;
+            }
+
+            if (record.Traffic.Shadow == target)
+            {
+                record.Traffic.Shadow = null;
+            }
+        }, cancellationToken);
+
+    /// <summary>Returns production to the previous production version and ends any canary.</summary>
+    public Task<ModelRecord> RollBackAsync(string model, CancellationToken cancellationToken = default) =>
+        UpdateAsync(model, record =>
+        {
+            // Skip earlier versions that are no longer ready (e.g. failed after the fact).
+            while (record.ProductionHistory.Count > 0)
+            {
+                string previous = record.ProductionHistory[^1];
+                record.ProductionHistory.RemoveAt(record.ProductionHistory.Count - 1);
+                if (record.FindVersion(previous)?.State == ModelVersionStates.Ready && previous != record.Traffic.Production)
+                {
+                    record.Traffic.Production = previous;
+                    record.Traffic.Canary = null;
+                    return;
+                }
+            }
+
+            throw new ServingException(ServingErrorCode.Conflict, $"Model '{model}' has no earlier production version to roll back to.");
+        }, cancellationToken);
+
+    private async Task<ModelRecord> UpdateAsync(string model, Action<ModelRecord> change, CancellationToken cancellationToken)
+    {
+        if (!ModelNames.IsValidModel(model) || await _store.ReadRecordAsync(model, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ServingException(ServingErrorCode.NotFound, $"There is no model '{model}'.");
+        }
+
+        var written = await _store.UpdateRecordAsync(model, change, cancellationToken).ConfigureAwait(false);
+        _records.Invalidate(model);
+        return written.Record;
+    }
+
+    private static void RequireReady(ModelRecord record, string version, string role)
+    {
+        var entry = record.FindVersion(version)
+            ?? throw ServingException.BadRequest($"Model '{record.Model}' has no version '{version}' to make {role}; its versions are {string.Join(", ", record.Versions.Select(v => $"'{v.Version}'"))}.");
+        if (entry.State != ModelVersionStates.Ready)
+        {
+            throw ServingException.BadRequest($"Model '{record.Model}' version '{version}' is {entry.State}, not ready: only ready versions can be {role}.");
+        }
+    }
+}
