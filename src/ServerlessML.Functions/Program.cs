@@ -19,6 +19,7 @@ builder.Services.Configure<TelemetryConfiguration>(c =>
 builder.Services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.SectionName));
 builder.Services.AddSingleton(_ => ModelStorageClient.Create(builder.Configuration));
 builder.Services.AddModelServing();
+builder.Services.AddModelDeployment();
 builder.Services.AddSingleton<IPredictionObserver, PredictionTelemetry>();
 
 builder.Build().Run();
