@@ -139,7 +139,7 @@ public static class DevHostCommand
 
         try
         {
-            return await sample.DeployIfMissingAsync(new BlobServiceClient(connection), cancellationToken).ConfigureAwait(false);
+            return await sample.DeployIfMissingAsync(new BlobServiceClient(connection), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Azure.RequestFailedException or IOException or FormatException or ArgumentException)
         {

@@ -93,6 +93,12 @@ public class TrafficTests
         Assert.Null(promoted.Traffic.Canary);
         Assert.Equal("a", rolledBack.Traffic.Production);
         Assert.Equal("a", await VersionServedAsync(harness, model));
+        var events = await new RegistryEvents(harness.Store).ListAsync(model);
+        var promotedEvent = Assert.Single(events, e => e.Kind == RegistryEventKinds.Promoted);
+        Assert.Equal("b", promotedEvent.Version);
+        Assert.Equal(TrafficSwitch.Actor, promotedEvent.Actor);
+        Assert.Equal("a", (string?)promotedEvent.Details!["before"]!["production"]);
+        Assert.Equal("a", Assert.Single(events, e => e.Kind == RegistryEventKinds.RolledBack).Version);
     }
 
     [Fact]

@@ -31,11 +31,12 @@ public sealed class ServerlessMLApp : IAsyncLifetime
         var settings = LocalSettings.Load(RepositoryRoot.Combine(LocalSettings.SampleFileName));
         string folder = DevHostRun.AppFolderFromMetadata(Assembly.GetExecutingAssembly(), "FunctionsAppFolder");
         _run = await DevHostRun.StartAsync(folder, settings.Values).ConfigureAwait(false);
+        // The sample goes in as a data scientist's upload: models/adult-income/1.zip, through the blob trigger.
         bool deployed = await new SampleModelDeployment(RepositoryRoot.Path, NullLogger.Instance)
-            .DeployIfMissingAsync(new BlobServiceClient(Run.StorageConnectionString), CancellationToken.None).ConfigureAwait(false);
+            .DeployIfMissingAsync(new BlobServiceClient(Run.StorageConnectionString), TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
         if (!deployed)
         {
-            throw new InvalidOperationException($"The sample model {SampleFile("model.onnx")} is missing; the end-to-end tests serve it.");
+            throw new InvalidOperationException($"The sample model was not deployed through models/{SampleModel}/1.zip; host output:{Environment.NewLine}{string.Join(Environment.NewLine, Run.Logs.Lines.TakeLast(40))}");
         }
     }
 

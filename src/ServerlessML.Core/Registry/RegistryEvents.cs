@@ -34,7 +34,11 @@ public static class RegistryEventKinds
     /// <summary>The version is ready and gets no traffic until someone promotes it (manual strategy).</summary>
     public const string AwaitingApproval = "awaiting-approval";
 
+    /// <summary>Production went back to an earlier version.</summary>
     public const string RolledBack = "rolled-back";
+
+    /// <summary>The traffic policy changed through the management API (details hold the new policy).</summary>
+    public const string TrafficChanged = "traffic-changed";
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Newtonsoft.Json.Linq;
 using ServerlessML.Inference;
 
 namespace ServerlessML.Registry;
@@ -24,19 +25,24 @@ public sealed class TrafficChange
 /// </summary>
 public sealed class TrafficSwitch
 {
+    /// <summary>Who the events say made the change.</summary>
+    public const string Actor = "management-api";
+
     private readonly RegistryStore _store;
     private readonly RecordCache _records;
+    private readonly RegistryEvents _events;
 
     public TrafficSwitch(RegistryStore store, RecordCache records)
     {
         _store = store;
         _records = records;
+        _events = new RegistryEvents(store);
     }
 
     public Task<ModelRecord> SetTrafficAsync(string model, TrafficChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return UpdateAsync(model, record =>
+        return UpdateAsync(model, RegistryEventKinds.TrafficChanged, record => record.Traffic.Production, record =>
         {
             var traffic = record.Traffic;
             if (change.Production is { } production && production != traffic.Production)
@@ -84,7 +90,7 @@ public sealed class TrafficSwitch
 
     /// <summary>Makes <paramref name="version"/> (by default the canary) the production version and ends the canary.</summary>
     public Task<ModelRecord> PromoteAsync(string model, string? version = null, CancellationToken cancellationToken = default) =>
-        UpdateAsync(model, record =>
+        UpdateAsync(model, RegistryEventKinds.Promoted, record => record.Traffic.Production, record =>
         {
             string target = version ?? record.Traffic.Canary?.Version
                 ?? throw new ServingException(ServingErrorCode.Conflict, $"Model '{model}' has no canary to promote: name the version to promote.");
@@ -108,7 +114,7 @@ public sealed class TrafficSwitch
 
     /// <summary>Returns production to the previous production version and ends any canary.</summary>
     public Task<ModelRecord> RollBackAsync(string model, CancellationToken cancellationToken = default) =>
-        UpdateAsync(model, record =>
+        UpdateAsync(model, RegistryEventKinds.RolledBack, record => record.Traffic.Production, record =>
         {
             // Skip earlier versions that are no longer ready (e.g. failed after the fact).
             while (record.ProductionHistory.Count > 0)
@@ -126,15 +132,33 @@ public sealed class TrafficSwitch
             throw new ServingException(ServingErrorCode.Conflict, $"Model '{model}' has no earlier production version to roll back to.");
         }, cancellationToken);
 
-    private async Task<ModelRecord> UpdateAsync(string model, Action<ModelRecord> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the change in one compare-and-swap, then appends one event of <paramref name="kind"/>
+    /// naming <paramref name="eventVersion"/> of the written record, with the traffic before and after.
+    /// </summary>
+    private async Task<ModelRecord> UpdateAsync(string model, string kind, Func<ModelRecord, string?> eventVersion, Action<ModelRecord> change, CancellationToken cancellationToken)
     {
         if (!ModelNames.IsValidModel(model) || await _store.ReadRecordAsync(model, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new ServingException(ServingErrorCode.NotFound, $"There is no model '{model}'.");
         }
 
-        var written = await _store.UpdateRecordAsync(model, change, cancellationToken).ConfigureAwait(false);
+        JObject? before = null;
+        var written = await _store.UpdateRecordAsync(model, record =>
+        {
+            // Runs again after a lost race, so "before" is always the policy this change replaced.
+            before = JObject.FromObject(record.Traffic);
+            change(record);
+        }, cancellationToken).ConfigureAwait(false);
         _records.Invalidate(model);
+        await _events.AppendAsync(new RegistryEvent
+        {
+            Model = model,
+            Version = eventVersion(written.Record),
+            Kind = kind,
+            Actor = Actor,
+            Details = new JObject { ["before"] = before, ["after"] = JObject.FromObject(written.Record.Traffic) },
+        }, cancellationToken).ConfigureAwait(false);
         return written.Record;
     }
 
