@@ -66,6 +66,10 @@ public class ManagementTests(ServedModels models) : IClassFixture<ServedModels>
         Assert.Equal("1", (string?)first.Json["traffic"]!["production"]);
         Assert.Equal(409, second.Status);
         Assert.Contains("no earlier production version", second.Error);
+        var history = await FunctionCall.RunAsync(FunctionCall.Request("GET"), r => new ModelEvents(Catalog).Run(r, model));
+        Assert.Equal(200, history.Status);
+        var rolledBack = Assert.Single(Newtonsoft.Json.Linq.JArray.Parse(history.Body), e => (string?)e["kind"] == RegistryEventKinds.RolledBack);
+        Assert.Equal("1", (string?)rolledBack["version"]);
     }
 
     [Fact]

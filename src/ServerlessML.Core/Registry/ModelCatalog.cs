@@ -15,8 +15,13 @@ public sealed record ModelSummary(
 public sealed class ModelCatalog
 {
     private readonly RegistryStore _store;
+    private readonly RegistryEvents _events;
 
-    public ModelCatalog(RegistryStore store) => _store = store;
+    public ModelCatalog(RegistryStore store)
+    {
+        _store = store;
+        _events = new RegistryEvents(store);
+    }
 
     public async Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -42,5 +47,13 @@ public sealed class ModelCatalog
         }
 
         throw new ServingException(ServingErrorCode.NotFound, $"There is no model '{model}'.");
+    }
+
+    /// <summary>The model's deployment and traffic history, oldest first.</summary>
+    public async Task<IReadOnlyList<RegistryEvent>> EventsAsync(string model, CancellationToken cancellationToken = default)
+    {
+        // Refuse names that are not models, so the rejected-uploads folder is not listed by accident.
+        await GetAsync(model, cancellationToken).ConfigureAwait(false);
+        return await _events.ListAsync(model, cancellationToken).ConfigureAwait(false);
     }
 }
