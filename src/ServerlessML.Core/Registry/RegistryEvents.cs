@@ -110,13 +110,6 @@ public sealed class RegistryEvents
 
     public const string TimestampFormat = "yyyyMMdd'T'HHmmssfff'Z'";
 
-    private static readonly JsonSerializerSettings EventJson = new()
-    {
-        Formatting = Formatting.Indented,
-        DateParseHandling = DateParseHandling.DateTimeOffset,
-        MissingMemberHandling = MissingMemberHandling.Ignore,
-    };
-
     private readonly BlobContainerClient _container;
 
     public RegistryEvents(RegistryStore store)
@@ -153,7 +146,7 @@ public sealed class RegistryEvents
             try
             {
                 await _container.GetBlobClient(path).UploadAsync(
-                    BinaryData.FromString(JsonConvert.SerializeObject(registryEvent, EventJson)),
+                    BinaryData.FromString(JsonConvert.SerializeObject(registryEvent, RegistryStore.Json)),
                     new BlobUploadOptions
                     {
                         Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -176,7 +169,7 @@ public sealed class RegistryEvents
         await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Folder(model), cancellationToken).ConfigureAwait(false))
         {
             var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            var parsed = JsonConvert.DeserializeObject<RegistryEvent>(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span), EventJson);
+            var parsed = JsonConvert.DeserializeObject<RegistryEvent>(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span), RegistryStore.Json);
             if (parsed is not null)
             {
                 events.Add((item.Name, parsed));

@@ -16,7 +16,8 @@ public sealed record VersionedRecord(ModelRecord Record, ETag ETag);
 /// </summary>
 public sealed class RegistryStore
 {
-    private static readonly JsonSerializerSettings RecordJson = new()
+    /// <summary>How every registry JSON file (record, events) is written and read.</summary>
+    internal static readonly JsonSerializerSettings Json = new()
     {
         Formatting = Formatting.Indented,
         DateParseHandling = DateParseHandling.DateTimeOffset,
@@ -102,7 +103,7 @@ public sealed class RegistryStore
             try
             {
                 var written = await blob.UploadAsync(
-                    BinaryData.FromString(JsonConvert.SerializeObject(record, RecordJson)),
+                    BinaryData.FromString(JsonConvert.SerializeObject(record, Json)),
                     new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
                     cancellationToken).ConfigureAwait(false);
                 return new VersionedRecord(record, written.Value.ETag);
@@ -179,7 +180,7 @@ public sealed class RegistryStore
 
     private static ModelRecord ParseRecord(BinaryData content)
     {
-        var record = JsonConvert.DeserializeObject<ModelRecord>(Encoding.UTF8.GetString(content.ToMemory().Span), RecordJson);
+        var record = JsonConvert.DeserializeObject<ModelRecord>(Encoding.UTF8.GetString(content.ToMemory().Span), Json);
         return record ?? throw new InvalidDataException("record.json is empty.");
     }
 }
