@@ -158,6 +158,20 @@ public class InferenceServiceTests(HarnessFixture fixture) : IClassFixture<Harne
     }
 
     [Fact]
+    public async Task Predict_maps_records_onto_one_matrix_input_in_the_manifest_feature_order()
+    {
+        string model = await Harness.PublishAsync(TestModels.ZipMapClassifier.Bytes(),
+            """{"features":[{"name":"sepal_length"},{"name":"sepal_width"},{"name":"petal_length"}]}""");
+
+        var response = await Harness.Service.PredictAsync(new ServingRequest(model, Json.Body(
+            """{"instances":[{"petal_length":1.4,"sepal_length":5.1,"sepal_width":3.5},{"sepal_width":3.0,"petal_length":5.2,"sepal_length":6.7}]}""")));
+
+        var predictions = (JArray)Json.Parse(response)["predictions"]!;
+        var expected = TestModels.ZipMapClassifier.Predict([5.1f, 3.5f, 1.4f, 6.7f, 3.0f, 5.2f]);
+        Assert.Equal(expected.Select(p => p.Label), predictions.Select(p => (string?)p["label"]));
+    }
+
+    [Fact]
     public async Task Predict_takes_records_with_string_features_and_keeps_other_fields_as_context()
     {
         string model = await Harness.PublishAsync(TestModels.StringFeatures.Bytes());

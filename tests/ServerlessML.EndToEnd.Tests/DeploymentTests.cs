@@ -65,6 +65,58 @@ public sealed class DeploymentTests(ServerlessMLApp app)
     }
 
     [Fact]
+    public async Task Http_requests_all_succeed_while_production_is_switched_and_rolled_back_ten_times()
+    {
+        string model = TestStorage.UniqueName("swap");
+        await app.UploadAsync("models", $"{model}/a.onnx", BinaryData.FromBytes(TestModels.FixedShape.Bytes()));
+        await DeployedAsync(model, "a");
+        await app.UploadAsync("models", $"{model}/b.onnx", BinaryData.FromBytes(TestModels.FixedShape.Bytes()));
+        await DeployedAsync(model, "b");
+        await Eventually.GetAsync(async () => await VersionServedAsync(model) is "b" ? "b" : null, "version b to be served");
+        var versions = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        string? lastSeen = null;
+
+        // Four callers over loopback HTTP, each bounded in requests, until the switching is done.
+        var callers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (int i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            {
+                using var response = await app.PostJsonAsync($"v2/models/{model}/infer", FixedRequest);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                string version = response.Headers.GetValues("x-model-version").Single();
+                versions.Add(version);
+                Volatile.Write(ref lastSeen, version);
+            }
+        })).ToList();
+
+        for (int round = 0; round < 10; round++)
+        {
+            using var rollback = await app.Run.SendAsync(HttpMethod.Post, $"management/models/{model}/rollback", KeyKind.Master);
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+            await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref lastSeen) == "a" ? "a" : null), $"round {round}: callers to see version a");
+            using var promote = await app.Run.SendAsync(HttpMethod.Post, $"management/models/{model}/promote", KeyKind.Master,
+                new StringContent("""{"version":"b"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+            await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref lastSeen) == "b" ? "b" : null), $"round {round}: callers to see version b");
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(callers);
+
+        Assert.Empty(failures);
+        Assert.All(versions, v => Assert.Contains(v, new[] { "a", "b" }));
+        Assert.Contains("a", versions);
+        Assert.Contains("b", versions);
+    }
+
+    [Fact]
     public async Task Management_api_needs_the_master_key()
     {
         using var withFunctionKey = await app.Run.GetAsync("management/models", KeyKind.Function);

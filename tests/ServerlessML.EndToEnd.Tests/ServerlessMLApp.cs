@@ -28,9 +28,13 @@ public sealed class ServerlessMLApp : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = LocalSettings.Load(RepositoryRoot.Combine(LocalSettings.SampleFileName));
+        var settings = new Dictionary<string, string>(LocalSettings.Load(RepositoryRoot.Combine(LocalSettings.SampleFileName)).Values, StringComparer.OrdinalIgnoreCase)
+        {
+            // Traffic changes reach the worker within a fifth of a second, so switching tests run in seconds.
+            ["Serving__RecordRefreshInterval"] = "00:00:00.200",
+        };
         string folder = DevHostRun.AppFolderFromMetadata(Assembly.GetExecutingAssembly(), "FunctionsAppFolder");
-        _run = await DevHostRun.StartAsync(folder, settings.Values).ConfigureAwait(false);
+        _run = await DevHostRun.StartAsync(folder, settings).ConfigureAwait(false);
         // The sample goes in as a data scientist's upload: models/adult-income/1.zip, through the blob trigger.
         bool deployed = await new SampleModelDeployment(RepositoryRoot.Path, NullLogger.Instance)
             .DeployIfMissingAsync(new BlobServiceClient(Run.StorageConnectionString), TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
