@@ -1,11 +1,14 @@
 using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessML.Functions.Logging;
 using ServerlessML.Functions.Storage;
 using ServerlessML.Functions.Telemetry;
 using ServerlessML.Inference;
+using ServerlessML.Logging;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -21,5 +24,10 @@ builder.Services.AddSingleton(_ => ModelStorageClient.Create(builder.Configurati
 builder.Services.AddModelServing();
 builder.Services.AddModelDeployment();
 builder.Services.AddSingleton<IPredictionObserver, PredictionTelemetry>();
+builder.Services.Configure<PredictionLogOptions>(builder.Configuration.GetSection(PredictionLogOptions.SectionName));
+builder.Services.Configure<FeedbackOptions>(builder.Configuration.GetSection(FeedbackOptions.SectionName));
+builder.Services.AddPredictionLog();
+builder.Services.AddSingleton<IPredictionLogMetrics, PredictionLogTelemetry>();
+builder.Services.AddHostedService<PredictionLogService>();
 
 builder.Build().Run();

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessML.Logging;
 using ServerlessML.Registry;
 
 namespace ServerlessML.Inference;
@@ -23,7 +24,7 @@ public sealed class InferenceService
     private readonly SessionCache _sessions;
     private readonly RegistryStore _store;
     private readonly ServingOptions _options;
-    private readonly IEnumerable<IPredictionObserver> _observers;
+    private readonly IPredictionObserver[] _observers;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _shadowSlots;
     private long _shadowDropped;
@@ -36,7 +37,7 @@ public sealed class InferenceService
         _sessions = sessions;
         _store = store;
         _options = options.Value;
-        _observers = observers;
+        _observers = observers.ToArray();
         _logger = logger;
         _shadowSlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentShadowRuns));
     }
@@ -61,31 +62,33 @@ public sealed class InferenceService
         string id = call.RequestId ?? NewRequestId();
         ModelRoute? route = null;
         int rows = 0;
+        var observed = new Observation();
         try
         {
             using var content = await RequestBody.ReadAsync(call.Body, call.ContentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             route = await _router.RouteAsync(call.Model, call.Version, call.RoutingKey, cancellationToken).ConfigureAwait(false);
-            var answer = await RunAsync(route, content, protocol, id, cancellationToken).ConfigureAwait(false);
+            var answer = await RunAsync(route, content, protocol, id, observed, cancellationToken).ConfigureAwait(false);
             (id, rows) = (answer.RequestId!, answer.Rows);
             if (route.ShadowVersion is { } shadow)
             {
                 StartShadow(route with { Version = shadow, Kind = RouteKind.Shadow, ShadowVersion = null }, content.ToArray(), protocol, id);
             }
 
-            Observe(call.Model, route, id, protocol, started, rows, null);
+            Observe(call.Model, route, id, protocol, started, rows, null, observed);
             return answer.Response;
         }
         catch (ServingException e)
         {
-            Observe(call.Model, route, id, protocol, started, rows, e);
+            Observe(call.Model, route, id, protocol, started, rows, e, observed);
             throw;
         }
     }
 
-    private async Task<(ServingResponse Response, string? RequestId, int Rows)> RunAsync(ModelRoute route, MemoryStream content, ServingProtocol protocol, string id, CancellationToken cancellationToken)
+    private async Task<(ServingResponse Response, string? RequestId, int Rows)> RunAsync(ModelRoute route, MemoryStream content, ServingProtocol protocol, string id, Observation observed, CancellationToken cancellationToken)
     {
         using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
         var loaded = lease.Model;
+        observed.Manifest = loaded.Manifest;
         using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
         if (protocol == ServingProtocol.OpenInference)
         {
@@ -94,6 +97,18 @@ public sealed class InferenceService
             int rows = request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(request.Inputs[0].Shape[0], int.MaxValue) : 1;
             using var outputs = loaded.Onnx.Run(request.Inputs, request.RequestedOutputs);
             var response = ServingResponse.Write(w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
+            if (WantsDetail(id, loaded.Manifest))
+            {
+                try
+                {
+                    observed.Detail = PredictionDetail.ForOpenInference(loaded, request, outputs);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    CaptureFailed(e, id, loaded);
+                }
+            }
+
             return (response, id, rows);
         }
         else
@@ -103,9 +118,37 @@ public sealed class InferenceService
             id = request.Id ?? id;
             using var outputs = loaded.Onnx.Run(request.Inputs, []);
             var response = ServingResponse.Write(w => PredictionWriter.Write(w, route.Model, route.Version, id, outputs, request.Rows, loaded.Manifest), route.Version, id);
+            if (WantsDetail(id, loaded.Manifest))
+            {
+                try
+                {
+                    observed.Detail = PredictionDetail.ForInstances(loaded, layout, request, outputs);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    CaptureFailed(e, id, loaded);
+                }
+            }
+
             return (response, id, request.Rows);
         }
     }
+
+    /// <summary>Whether an observer wants the request's rows, which are then taken while the outputs are still alive.</summary>
+    private bool WantsDetail(string id, ModelManifest? manifest)
+    {
+        bool wanted = false;
+        foreach (var observer in _observers)
+        {
+            wanted |= observer.WantsDetail(id, manifest);
+        }
+
+        return wanted;
+    }
+
+    /// <summary>A failed capture costs the log its detail, never the caller its answer.</summary>
+    private void CaptureFailed(Exception e, string id, LoadedModel loaded) =>
+        _logger.LogError(e, "Could not capture the rows of request {RequestId} to {Model} version {Version} for the prediction log.", id, loaded.Name, loaded.Version);
 
     /// <summary>
     /// Runs a copy of the request on the shadow version after the caller has its answer. Bounded: when
@@ -126,10 +169,11 @@ public sealed class InferenceService
             long started = Stopwatch.GetTimestamp();
             int rows = 0;
             ServingException? error = null;
+            var observed = new Observation();
             try
             {
                 using var content = new MemoryStream(body, writable: false);
-                rows = (await RunAsync(shadow, content, protocol, id, CancellationToken.None).ConfigureAwait(false)).Rows;
+                rows = (await RunAsync(shadow, content, protocol, id, observed, CancellationToken.None).ConfigureAwait(false)).Rows;
             }
             catch (ServingException e)
             {
@@ -138,13 +182,15 @@ public sealed class InferenceService
             catch (Exception e)
             {
                 _logger.LogError(e, "Shadow run of request {RequestId} on {Model} version {Version} failed.", id, shadow.Model, shadow.Version);
+                // Observed as a failure, so that telemetry and the log do not count it as served.
+                error = new ServingException(ServingErrorCode.Unavailable, $"The shadow run failed: {e.Message}", inner: e);
             }
             finally
             {
                 _shadowSlots.Release();
             }
 
-            Observe(shadow.Model, shadow, id, protocol, started, rows, error);
+            Observe(shadow.Model, shadow, id, protocol, started, rows, error, observed);
         });
     }
 
@@ -228,9 +274,13 @@ public sealed class InferenceService
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");
 
-    private void Observe(string model, ModelRoute? route, string id, ServingProtocol protocol, long started, int rows, ServingException? error)
+    private void Observe(string model, ModelRoute? route, string id, ServingProtocol protocol, long started, int rows, ServingException? error, Observation observed)
     {
-        var prediction = new PredictionEvent(model, route?.Version, route?.Kind, id, protocol, Stopwatch.GetElapsedTime(started), rows, error?.Code, error?.Message);
+        var prediction = new PredictionEvent(model, route?.Version, route?.Kind, id, protocol, Stopwatch.GetElapsedTime(started), rows, error?.Code, error?.Message)
+        {
+            Manifest = observed.Manifest,
+            Detail = error is null ? observed.Detail : null,
+        };
         foreach (var observer in _observers)
         {
             try
@@ -243,5 +293,13 @@ public sealed class InferenceService
                 _logger.LogError(e, "Prediction observer {Observer} failed.", observer.GetType().Name);
             }
         }
+    }
+
+    /// <summary>What one run learnt that observers may need: the served version's manifest and the captured rows.</summary>
+    private sealed class Observation
+    {
+        public ModelManifest? Manifest { get; set; }
+
+        public PredictionDetail? Detail { get; set; }
     }
 }

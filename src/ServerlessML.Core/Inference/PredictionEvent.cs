@@ -1,3 +1,6 @@
+using ServerlessML.Logging;
+using ServerlessML.Registry;
+
 namespace ServerlessML.Inference;
 
 /// <summary>The request formats the serving API speaks.</summary>
@@ -38,10 +41,26 @@ public sealed record PredictionEvent(
     TimeSpan Latency,
     int Rows,
     ServingErrorCode? Error,
-    string? ErrorMessage);
+    string? ErrorMessage)
+{
+    /// <summary>The manifest of the version that served (or refused) the request, once it was loaded.</summary>
+    public ModelManifest? Manifest { get; init; }
 
-/// <summary>Receives every prediction event: telemetry now, the prediction log later. Must not block.</summary>
+    /// <summary>
+    /// The request's features, outputs and context, captured only when an observer asked for them
+    /// (<see cref="IPredictionObserver.WantsDetail"/>) and the request was served.
+    /// </summary>
+    public PredictionDetail? Detail { get; init; }
+}
+
+/// <summary>Receives every prediction event: telemetry, the prediction log. Must not block.</summary>
 public interface IPredictionObserver
 {
     void OnPrediction(PredictionEvent prediction);
+
+    /// <summary>
+    /// Whether this observer needs the rows of the request (features, outputs, context). Asked while the
+    /// outputs are still in ONNX Runtime's memory, so that nothing is copied for a request nobody keeps.
+    /// </summary>
+    bool WantsDetail(string requestId, ModelManifest? manifest) => false;
 }

@@ -14,41 +14,20 @@ public static class PredictionWriter
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(outputs);
-        var roles = manifest?.Outputs;
-        var label = Pick(outputs, roles?.Label, o => Contains(o, "label"));
-        var probabilities = Pick(outputs, roles?.Probabilities, o => o.Spec.Kind == ValueKind.SequenceOfMaps || Contains(o, "probab"));
-        var score = Pick(outputs, roles?.Score, o => Contains(o, "score"));
+        var roles = SelectRoles(outputs, manifest);
 
         writer.WriteStartObject();
         writer.WritePropertyName("predictions");
         writer.WriteStartArray();
         for (int r = 0; r < rows; r++)
         {
-            if (label is null && probabilities is null && score is null)
+            if (!roles.Any)
             {
                 WriteUnnamed(writer, outputs, r, rows);
                 continue;
             }
 
-            writer.WriteStartObject();
-            if (label is not null)
-            {
-                writer.WritePropertyName("label");
-                WriteRow(writer, label, r, rows);
-            }
-
-            if (probabilities is not null)
-            {
-                WriteProbabilities(writer, probabilities, r, rows);
-            }
-
-            if (score is not null)
-            {
-                writer.WritePropertyName("score");
-                WriteRow(writer, score, r, rows);
-            }
-
-            writer.WriteEndObject();
+            WritePrediction(writer, roles, r, rows);
         }
 
         writer.WriteEndArray();
@@ -58,6 +37,45 @@ public static class PredictionWriter
         writer.WriteValue(version);
         writer.WritePropertyName("id");
         writer.WriteValue(requestId);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Which outputs are the label, the class probabilities and the score: the manifest's output roles,
+    /// or without them the outputs' names. The V1 response and the prediction log both use this.
+    /// </summary>
+    public static OutputRoleValues SelectRoles(ModelOutputs outputs, ModelManifest? manifest)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var roles = manifest?.Outputs;
+        return new OutputRoleValues(
+            Pick(outputs, roles?.Label, o => Contains(o, "label")),
+            Pick(outputs, roles?.Probabilities, o => o.Spec.Kind == ValueKind.SequenceOfMaps || Contains(o, "probab")),
+            Pick(outputs, roles?.Score, o => Contains(o, "score")));
+    }
+
+    /// <summary>Writes one row's prediction object: label, probability or probabilities, score.</summary>
+    public static void WritePrediction(JsonWriter writer, OutputRoleValues roles, int row, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        if (roles.Label is { } label)
+        {
+            writer.WritePropertyName("label");
+            WriteRow(writer, label, row, rows);
+        }
+
+        if (roles.Probabilities is { } probabilities)
+        {
+            WriteProbabilities(writer, probabilities, row, rows);
+        }
+
+        if (roles.Score is { } score)
+        {
+            writer.WritePropertyName("score");
+            WriteRow(writer, score, row, rows);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -122,10 +140,11 @@ public static class PredictionWriter
     }
 
     /// <summary>Elements per row: a tensor of shape [N, ...] has N rows.</summary>
-    private static long PerRow(OutputValue output, int rows) =>
+    internal static long PerRow(OutputValue output, int rows) =>
         output.Shape.Length > 0 && output.Shape[0] == rows && rows > 0 ? output.ElementCount / rows : output.ElementCount;
 
-    private static void WriteRow(JsonWriter writer, OutputValue output, int row, int rows)
+    /// <summary>Writes one row of an output: a map of class scores, a number, or an array of the row's elements.</summary>
+    internal static void WriteRow(JsonWriter writer, OutputValue output, int row, int rows)
     {
         if (output.Spec.Kind == ValueKind.SequenceOfMaps)
         {
@@ -159,4 +178,10 @@ public static class PredictionWriter
         output.WriteElements(writer, start, perRow);
         writer.WriteEndArray();
     }
+}
+
+/// <summary>The outputs that play the label, probabilities and score roles; null where no output does.</summary>
+public readonly record struct OutputRoleValues(OutputValue? Label, OutputValue? Probabilities, OutputValue? Score)
+{
+    public bool Any => Label is not null || Probabilities is not null || Score is not null;
 }

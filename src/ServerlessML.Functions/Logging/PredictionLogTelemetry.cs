@@ -1,0 +1,12 @@
+using Microsoft.ApplicationInsights;
+using ServerlessML.Logging;
+
+namespace ServerlessML.Functions.Logging;
+
+/// <summary>Sends the prediction log's dropped records to Application Insights as metric PredictionLogDropped, per model.</summary>
+public sealed class PredictionLogTelemetry(TelemetryClient telemetry) : IPredictionLogMetrics
+{
+    public void RecordsDropped(string model, int count) =>
+        // GetMetric pre-aggregates locally: a burst of drops costs no request per drop.
+        telemetry.GetMetric("PredictionLogDropped", "Model").TrackValue(count, model);
+}
