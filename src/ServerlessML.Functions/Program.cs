@@ -5,10 +5,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessML.Functions.Logging;
+using ServerlessML.Functions.Monitoring;
 using ServerlessML.Functions.Storage;
 using ServerlessML.Functions.Telemetry;
 using ServerlessML.Inference;
 using ServerlessML.Logging;
+using ServerlessML.Reports;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -29,5 +31,8 @@ builder.Services.Configure<FeedbackOptions>(builder.Configuration.GetSection(Fee
 builder.Services.AddPredictionLog();
 builder.Services.AddSingleton<IPredictionLogMetrics, PredictionLogTelemetry>();
 builder.Services.AddHostedService<PredictionLogService>();
+builder.Services.Configure<ReportOptions>(o => o.Window = builder.Configuration.GetValue(ReportOptions.WindowSetting, o.Window));
+builder.Services.AddMonitoringReports();
+builder.Services.AddSingleton<IReportObserver, ReportTelemetry>();
 
 builder.Build().Run();

@@ -1,19 +1,26 @@
 using Newtonsoft.Json;
+using ServerlessML.Monitoring;
+using DriftProfile = ServerlessML.Monitoring.ReferenceProfile;
 
 namespace ServerlessML.Deployment;
 
 /// <summary>
 /// reference-profile.json: the drift baseline of a version, profiled from its package's reference.csv.
-/// Numeric columns keep their moments, deciles and the reference counts on the decile bins (so PSI is a
-/// count of current values on the same bins); categorical columns keep their category counts.
+/// The statistics are the Monitoring library's <see cref="DriftProfile"/> (its <c>schemaVersion</c>,
+/// <c>options</c>, <c>numeric</c> and <c>categorical</c> at the top level), so the report reads the file with
+/// <c>MonitoringJson.Deserialize&lt;Monitoring.ReferenceProfile&gt;</c>; the other fields say where it came from
+/// and which column plays which role.
 /// </summary>
-public sealed class ReferenceProfile
+public sealed class ReferenceProfile(DriftProfile drift)
 {
-    public const int CurrentSchemaVersion = 1;
     public const string FileName = "reference-profile.json";
 
-    [JsonProperty("schemaVersion")]
-    public int SchemaVersion { get; set; } = CurrentSchemaVersion;
+    /// <summary>The statistics, one implementation shared with the monitoring report.</summary>
+    [JsonIgnore]
+    public DriftProfile Drift { get; } = drift ?? throw new ArgumentNullException(nameof(drift));
+
+    [JsonProperty("schemaVersion", Order = 0)]
+    public int SchemaVersion => Drift.SchemaVersion;
 
     [JsonProperty("model")]
     public string Model { get; set; } = "";
@@ -35,28 +42,34 @@ public sealed class ReferenceProfile
     [JsonProperty("createdUtc")]
     public DateTimeOffset CreatedUtc { get; set; }
 
-    /// <summary>
-    /// How <see cref="ColumnProfile.Bins"/> are read: bin 0 is (-inf, edges[0]], bin i is (edges[i-1], edges[i]],
-    /// the last bin is (edges[^1], +inf).
-    /// </summary>
-    [JsonProperty("binRule")]
-    public string BinRule { get; set; } = "right-closed: (-inf, e0], (e0, e1], ..., (e_last, +inf)";
-
-    /// <summary>The model's features, in manifest (or column) order.</summary>
+    /// <summary>The model's features, in manifest (or column) order; each has its statistics under numeric or categorical.</summary>
     [JsonProperty("features")]
-    public Dictionary<string, ColumnProfile> Features { get; set; } = [];
+    public List<string> Features { get; set; } = [];
 
-    /// <summary>The label column (manifest <c>labelColumn</c>), when reference.csv has it.</summary>
+    /// <summary>The label column (manifest <c>labelColumn</c>), when reference.csv has it; its statistics are under its column name.</summary>
     [JsonProperty("label", NullValueHandling = NullValueHandling.Ignore)]
-    public ColumnProfile? Label { get; set; }
+    public ReferenceLabel? Label { get; set; }
 
     /// <summary>Sensitive features that are not model inputs (passthrough context), when reference.csv has them.</summary>
     [JsonProperty("context")]
-    public Dictionary<string, ColumnProfile> Context { get; set; } = [];
+    public List<string> Context { get; set; } = [];
 
     /// <summary>Columns of reference.csv that are none of the above, so not profiled.</summary>
     [JsonProperty("ignoredColumns")]
     public List<string> IgnoredColumns { get; set; } = [];
+
+    /// <summary>Numeric columns without a single value: they have no statistics, so drift is not measured for them.</summary>
+    [JsonProperty("emptyColumns")]
+    public List<string> EmptyColumns { get; set; } = [];
+
+    [JsonProperty("options")]
+    public ReferenceProfileOptions Options => Drift.Options;
+
+    [JsonProperty("numeric")]
+    public IReadOnlyDictionary<string, NumericReference> Numeric => Drift.Numeric;
+
+    [JsonProperty("categorical")]
+    public IReadOnlyDictionary<string, CategoricalReference> Categorical => Drift.Categorical;
 }
 
 public static class ColumnKinds
@@ -65,74 +78,7 @@ public static class ColumnKinds
     public const string Categorical = "categorical";
 }
 
-/// <summary>One column of a <see cref="ReferenceProfile"/>.</summary>
-public sealed class ColumnProfile
-{
-    /// <summary>The column's name in reference.csv.</summary>
-    [JsonProperty("column")]
-    public string Column { get; set; } = "";
-
-    /// <summary>numeric or categorical (see <see cref="ColumnKinds"/>).</summary>
-    [JsonProperty("kind")]
-    public string Kind { get; set; } = ColumnKinds.Numeric;
-
-    /// <summary>The feature type: float, int, string or bool.</summary>
-    [JsonProperty("type")]
-    public string Type { get; set; } = "";
-
-    /// <summary>Values present.</summary>
-    [JsonProperty("count")]
-    public long Count { get; set; }
-
-    /// <summary>Empty cells (and for numeric columns NA, NaN, null).</summary>
-    [JsonProperty("missing")]
-    public long Missing { get; set; }
-
-    [JsonProperty("mean", NullValueHandling = NullValueHandling.Ignore)]
-    public double? Mean { get; set; }
-
-    /// <summary>Sample standard deviation (n - 1).</summary>
-    [JsonProperty("std", NullValueHandling = NullValueHandling.Ignore)]
-    public double? Std { get; set; }
-
-    [JsonProperty("min", NullValueHandling = NullValueHandling.Ignore)]
-    public double? Min { get; set; }
-
-    [JsonProperty("max", NullValueHandling = NullValueHandling.Ignore)]
-    public double? Max { get; set; }
-
-    /// <summary>The 10th to 90th percentiles (9 values, linear interpolation between order statistics).</summary>
-    [JsonProperty("deciles", NullValueHandling = NullValueHandling.Ignore)]
-    public double[]? Deciles { get; set; }
-
-    [JsonProperty("bins", NullValueHandling = NullValueHandling.Ignore)]
-    public BinCounts? Bins { get; set; }
-
-    /// <summary>Count per category, most frequent first.</summary>
-    [JsonProperty("categories", NullValueHandling = NullValueHandling.Ignore)]
-    public Dictionary<string, long>? Categories { get; set; }
-}
-
-/// <summary>Reference counts on bins bounded by the distinct deciles (ties merge bins, so there may be fewer than 10).</summary>
-public sealed class BinCounts
-{
-    [JsonProperty("edges")]
-    public double[] Edges { get; set; } = [];
-
-    /// <summary>One more than <see cref="Edges"/>: counts of (-inf, e0], (e0, e1], ..., (e_last, +inf).</summary>
-    [JsonProperty("counts")]
-    public long[] Counts { get; set; } = [];
-
-    /// <summary>The bin of a value: the number of edges strictly below it.</summary>
-    public int BinOf(double value)
-    {
-        int i = Array.BinarySearch(Edges, value);
-        if (i >= 0)
-        {
-            // An exact edge belongs to the bin it closes; edges are distinct, so this is its index.
-            return i;
-        }
-
-        return ~i;
-    }
-}
+/// <summary>Which column of reference.csv is the label, and whether it is profiled as numeric or categorical.</summary>
+public sealed record ReferenceLabel(
+    [property: JsonProperty("column")] string Column,
+    [property: JsonProperty("kind")] string Kind);

@@ -72,32 +72,40 @@ public static class ReferenceProfiler
             throw Refused($"{ModelPackage.ReferenceFileName} has a header but no rows: add the reference examples below it.");
         }
 
-        var profile = new ReferenceProfile
+        var numeric = new Dictionary<string, IReadOnlyList<double?>>(StringComparer.Ordinal);
+        var categorical = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
+        var empty = new List<string>();
+        foreach (var column in columns)
+        {
+            if (!column.Numeric)
+            {
+                categorical[column.Name] = column.Categories();
+            }
+            else if (column.HasNumber)
+            {
+                numeric[column.Name] = column.Numbers();
+            }
+            else
+            {
+                empty.Add(column.Name);
+            }
+        }
+
+        var profile = new ReferenceProfile(Monitoring.ReferenceProfile.Build(numeric, categorical))
         {
             Model = model,
             Version = version,
             Sha256 = sha256,
             Rows = rows,
             CreatedUtc = (time ?? TimeProvider.System).GetUtcNow(),
+            Features = columns.Where(c => c.Role == ColumnRole.Feature).Select(c => c.Name).ToList(),
+            Context = columns.Where(c => c.Role == ColumnRole.Context).Select(c => c.Name).ToList(),
+            Label = columns.FirstOrDefault(c => c.Role == ColumnRole.Label) is { } label
+                ? new ReferenceLabel(label.Name, label.Numeric ? ColumnKinds.Numeric : ColumnKinds.Categorical)
+                : null,
             IgnoredColumns = header.Where(h => plan.TrueForAll(p => p.Name != h)).ToList(),
+            EmptyColumns = empty,
         };
-        foreach (var column in columns)
-        {
-            var result = column.ToProfile();
-            switch (column.Role)
-            {
-                case ColumnRole.Feature:
-                    profile.Features[column.Name] = result;
-                    break;
-                case ColumnRole.Label:
-                    profile.Label = result;
-                    break;
-                default:
-                    profile.Context[column.Name] = result;
-                    break;
-            }
-        }
-
         return profile;
     }
 
@@ -174,25 +182,30 @@ public static class ReferenceProfiler
 
     private static DeploymentRefusedException Refused(string message, Exception? inner = null) => new(DeploymentSteps.ReferenceProfile, message, inner);
 
-    /// <summary>Collects one column's values: numbers for a numeric column, counts for a categorical one.</summary>
+    /// <summary>
+    /// Collects one column's values as read (memory is bounded by the row limit); the statistics are the
+    /// Monitoring library's, built from these values in one place.
+    /// </summary>
     private sealed class ColumnAccumulator(string name, ColumnRole role, string? type)
     {
-        private readonly List<double> _numbers = [];
-        private readonly Dictionary<string, long> _categories = new(StringComparer.Ordinal);
-        private long _missing;
+        private readonly List<double?> _numbers = [];
+        private readonly List<string?> _texts = [];
         private bool _allNumeric = true;
 
         public string Name => name;
 
         public ColumnRole Role => role;
 
-        private bool Numeric => type is null ? _allNumeric : FeatureTypes.IsNumeric(type);
+        public bool Numeric => type is null ? _allNumeric : FeatureTypes.IsNumeric(type);
+
+        public bool HasNumber => _numbers.Exists(n => n.HasValue);
 
         public void Add(string value, long line)
         {
             if (value.Length == 0)
             {
-                _missing++;
+                _numbers.Add(null);
+                _texts.Add(null);
                 return;
             }
 
@@ -201,7 +214,7 @@ public static class ReferenceProfiler
             {
                 if (NumericMissing.Contains(value, StringComparer.OrdinalIgnoreCase) || (isNumber && double.IsNaN(number)))
                 {
-                    _missing++;
+                    _numbers.Add(null);
                     return;
                 }
 
@@ -226,72 +239,12 @@ public static class ReferenceProfiler
                 }
             }
 
-            string key = type == FeatureTypes.Bool ? value.ToLowerInvariant() : value;
-            _categories[key] = _categories.GetValueOrDefault(key) + 1;
+            _texts.Add(type == FeatureTypes.Bool ? value.ToLowerInvariant() : value);
         }
 
-        public ColumnProfile ToProfile()
-        {
-            if (Numeric)
-            {
-                return NumericProfile();
-            }
+        public IReadOnlyList<double?> Numbers() => _numbers;
 
-            return new ColumnProfile
-            {
-                Column = name,
-                Kind = ColumnKinds.Categorical,
-                Type = type ?? FeatureTypes.String,
-                Count = _categories.Values.Sum(),
-                Missing = _missing,
-                Categories = _categories.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal),
-            };
-        }
-
-        private ColumnProfile NumericProfile()
-        {
-            var profile = new ColumnProfile { Column = name, Kind = ColumnKinds.Numeric, Type = type ?? FeatureTypes.Float, Count = _numbers.Count, Missing = _missing };
-            if (_numbers.Count == 0)
-            {
-                return profile;
-            }
-
-            var sorted = _numbers.ToArray();
-            Array.Sort(sorted);
-            double mean = 0;
-            double m2 = 0;
-            for (int i = 0; i < sorted.Length; i++)
-            {
-                // Welford's update: stable for large values such as Adult's fnlwgt.
-                double delta = sorted[i] - mean;
-                mean += delta / (i + 1);
-                m2 += delta * (sorted[i] - mean);
-            }
-
-            profile.Mean = mean;
-            profile.Std = sorted.Length > 1 ? Math.Sqrt(m2 / (sorted.Length - 1)) : 0;
-            profile.Min = sorted[0];
-            profile.Max = sorted[^1];
-            profile.Deciles = Enumerable.Range(1, 9).Select(d => Quantile(sorted, d / 10.0)).ToArray();
-            var bins = new BinCounts { Edges = profile.Deciles.Distinct().ToArray() };
-            bins.Counts = new long[bins.Edges.Length + 1];
-            foreach (double value in sorted)
-            {
-                bins.Counts[bins.BinOf(value)]++;
-            }
-
-            profile.Bins = bins;
-            return profile;
-        }
-
-        /// <summary>The p-quantile by linear interpolation between order statistics (NumPy's default).</summary>
-        private static double Quantile(double[] sorted, double p)
-        {
-            double h = (sorted.Length - 1) * p;
-            int lo = (int)Math.Floor(h);
-            int hi = Math.Min(lo + 1, sorted.Length - 1);
-            return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
-        }
+        public IReadOnlyList<string?> Categories() => _texts;
 
         private static string Truncate(string text) => text.Length <= 40 ? text : text[..37] + "...";
     }

@@ -67,17 +67,18 @@ public class ModelDeployerTests(DeploymentBenchFixture fixture, ITestOutputHelpe
         Assert.Equal("v1", (string?)validation["smokeTest"]!["protocol"]);
         Assert.Equal(14, ((JArray)validation["signature"]!["inputs"]!).Count);
 
-        var profile = JObject.Parse((await Bench.VersionTextAsync(model, "2024.1", ReferenceProfile.FileName))!);
-        Assert.Equal(5000, (long)profile["rows"]!);
-        var age = profile["features"]!["age"]!;
-        Assert.Equal(("numeric", 5000L), ((string?)age["kind"], (long)age["count"]!));
-        Assert.Equal(9, ((JArray)age["deciles"]!).Count);
-        Assert.Equal(5000, age["bins"]!["counts"]!.Values<long>().Sum());
-        var sex = (JObject)profile["features"]!["sex"]!["categories"]!;
-        Assert.Equal(5000, sex.Properties().Sum(p => (long)p.Value));
-        Assert.Equal(["Female", "Male"], sex.Properties().Select(p => p.Name).Order());
-        var label = (JObject)profile["label"]!["categories"]!;
-        Assert.Equal(["false", "true"], label.Properties().Select(p => p.Name).Order());
+        string profileJson = (await Bench.VersionTextAsync(model, "2024.1", ReferenceProfile.FileName))!;
+        Assert.Equal(5000, (long)JObject.Parse(profileJson)["rows"]!);
+        // The file is the Monitoring library's profile: the report reads it with that type.
+        var profile = ServerlessML.Monitoring.MonitoringJson.Deserialize<ServerlessML.Monitoring.ReferenceProfile>(profileJson);
+        var age = profile.Numeric["age"];
+        Assert.Equal(5000L, age.Count);
+        Assert.Equal(9, age.Deciles.Count);
+        Assert.Equal(5000, age.Data.Histogram.Counts.Sum());
+        var sex = profile.Categorical["sex"].Data;
+        Assert.Equal(5000, sex.Count);
+        Assert.Equal(["Female", "Male"], sex.Counts.Keys.Order());
+        Assert.Equal(["false", "true"], profile.Categorical[JObject.Parse(profileJson)["label"]!.Value<string>("column")!].Data.Counts.Keys.Order());
 
         // What was deployed serves: the sample request through the V1 API gives the sample's answers.
         var answer = Json.Parse(await Bench.Serving.Service.PredictAsync(new ServingRequest(model, Json.Body(AdultSample.V1Request()))));

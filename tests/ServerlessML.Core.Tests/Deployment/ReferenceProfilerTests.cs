@@ -1,5 +1,6 @@
 using ServerlessML.Deployment;
 using ServerlessML.Inference;
+using ServerlessML.Monitoring;
 using ServerlessML.Registry;
 
 namespace ServerlessML.Tests.Deployment;
@@ -28,26 +29,27 @@ public sealed class ReferenceProfilerTests : IDisposable
 
         var profile = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "x"}]}"""), NoInputs, 1000);
 
-        var x = profile.Features["x"];
-        Assert.Equal((ColumnKinds.Numeric, 100L, 0L, 50.5, 1.0, 100.0), (x.Kind, x.Count, x.Missing, x.Mean!.Value, x.Min!.Value, x.Max!.Value));
-        Assert.Equal(29.011491975882016, x.Std!.Value, 12);
-        Assert.Equal([10.9, 20.8, 30.7, 40.6, 50.5, 60.4, 70.3, 80.2, 90.1], x.Deciles!.Select(d => Math.Round(d, 9)));
-        Assert.Equal(Enumerable.Repeat(10L, 10), x.Bins!.Counts);
+        var x = profile.Drift.Numeric["x"];
+        Assert.Equal((100L, 0L, 50.5, 1.0, 100.0), (x.Count, x.Data.Histogram.NullCount, x.Mean, x.Data.Sketch.Min!.Value, x.Data.Sketch.Max!.Value));
+        // Population standard deviation of 1..100 (numpy's np.std): sqrt((100² - 1) / 12).
+        Assert.Equal(Math.Sqrt(9999.0 / 12), x.StandardDeviation, 12);
+        Assert.Equal([10.9, 20.8, 30.7, 40.6, 50.5, 60.4, 70.3, 80.2, 90.1], x.Deciles.Select(d => Math.Round(d, 9)));
+        Assert.Equal(Enumerable.Repeat(10L, 10), x.Data.Histogram.Counts);
         Assert.Equal(100, profile.Rows);
+        Assert.Equal(["x"], profile.Features);
     }
 
     [Fact]
     public void Tied_deciles_merge_into_fewer_bins_that_still_count_every_value()
     {
-        // Mostly zeros, as Adult's capital_gain: the first eight deciles are all 0.
+        // Mostly zeros, as Adult's capital_gain: the first eight deciles are all 0, the ninth 5100 (5000 + 0.1 × 1000).
         string path = Csv("gain\n" + string.Join("\n", Enumerable.Repeat("0", 85).Concat(Enumerable.Range(1, 15).Select(i => $"{i * 1000}"))) + "\n");
 
-        var gain = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "gain"}]}"""), NoInputs, 1000).Features["gain"];
+        var gain = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "gain"}]}"""), NoInputs, 1000).Drift.Numeric["gain"].Data.Histogram;
 
-        Assert.Equal(0, gain.Bins!.Edges[0]);
-        Assert.Equal(gain.Bins.Edges.Distinct().Count(), gain.Bins.Edges.Length);
-        Assert.Equal(85, gain.Bins.Counts[0]);
-        Assert.Equal(100, gain.Bins.Counts.Sum());
+        Assert.Equal([0.0, 5100.0], gain.Edges.Select(e => Math.Round(e, 6)));
+        // Left-closed bins: (-inf, 0) is empty, [0, 5100) holds the zeros and 1000..5000, [5100, inf) the rest.
+        Assert.Equal([0L, 90L, 10L], gain.Counts);
     }
 
     [Fact]
@@ -64,13 +66,16 @@ public sealed class ReferenceProfilerTests : IDisposable
 
         var profile = ReferenceProfiler.Profile("m", "1", path, manifest, NoInputs, 1000);
 
-        var color = profile.Features["color"];
-        Assert.Equal((ColumnKinds.Categorical, 3L, 1L), (color.Kind, color.Count, color.Missing));
-        Assert.Equal(new Dictionary<string, long> { ["red"] = 2, ["blue"] = 1 }, color.Categories);
-        Assert.Equal(["red", "blue"], color.Categories!.Keys); // most frequent first
-        Assert.Equal((3L, 1L, 7.0 / 3), (profile.Features["size"].Count, profile.Features["size"].Missing, profile.Features["size"].Mean!.Value));
-        Assert.Equal(new Dictionary<string, long> { ["yes"] = 2, ["no"] = 2 }, profile.Label!.Categories);
-        Assert.Equal(new Dictionary<string, long> { ["F"] = 2, ["M"] = 2 }, profile.Context["sex"].Categories);
+        var color = profile.Drift.Categorical["color"].Data;
+        Assert.Equal((3L, 1L), (color.Count, color.NullCount));
+        Assert.Equal(new Dictionary<string, long> { ["blue"] = 1, ["red"] = 2 }, color.Counts);
+        var size = profile.Drift.Numeric["size"];
+        Assert.Equal((3L, 1L, 7.0 / 3), (size.Count, size.Data.Histogram.NullCount, size.Mean));
+        Assert.Equal(new ReferenceLabel("label", ColumnKinds.Categorical), profile.Label);
+        Assert.Equal(new Dictionary<string, long> { ["no"] = 2, ["yes"] = 2 }, profile.Drift.Categorical["label"].Data.Counts);
+        Assert.Equal(["sex"], profile.Context);
+        Assert.Equal(new Dictionary<string, long> { ["F"] = 2, ["M"] = 2 }, profile.Drift.Categorical["sex"].Data.Counts);
+        Assert.Equal(["color", "size"], profile.Features);
         Assert.Equal(["comment"], profile.IgnoredColumns);
     }
 
@@ -81,7 +86,32 @@ public sealed class ReferenceProfilerTests : IDisposable
 
         var profile = ReferenceProfiler.Profile("m", "1", path, null, NoInputs, 1000);
 
-        Assert.Equal((ColumnKinds.Numeric, ColumnKinds.Categorical), (profile.Features["a"].Kind, profile.Features["b"].Kind));
+        Assert.True(profile.Drift.Numeric.ContainsKey("a"));
+        Assert.True(profile.Drift.Categorical.ContainsKey("b"));
+    }
+
+    [Fact]
+    public void The_stored_file_reads_back_as_the_monitoring_profile()
+    {
+        string path = Csv("x,c\n1,a\n2,b\n3,a\n");
+        var profile = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "x"}, {"name": "c", "type": "string"}]}"""), NoInputs, 100);
+
+        var stored = MonitoringJson.Deserialize<ServerlessML.Monitoring.ReferenceProfile>(Newtonsoft.Json.JsonConvert.SerializeObject(profile));
+
+        Assert.Equal(profile.Drift.Numeric["x"].Deciles, stored.Numeric["x"].Deciles);
+        Assert.Equal(3, stored.Numeric["x"].Count);
+        Assert.Equal(2, stored.Categorical["c"].Data.CountOf("a"));
+    }
+
+    [Fact]
+    public void A_numeric_column_without_any_value_is_listed_as_empty()
+    {
+        string path = Csv("x,y\n1,\n2,NA\n");
+
+        var profile = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "x"}, {"name": "y"}]}"""), NoInputs, 100);
+
+        Assert.Equal(["y"], profile.EmptyColumns);
+        Assert.False(profile.Drift.Numeric.ContainsKey("y"));
     }
 
     [Theory]
@@ -109,8 +139,8 @@ public sealed class ReferenceProfilerTests : IDisposable
     {
         string path = Csv("x\n1\nNA\nNaN\nnull\n3\n");
 
-        var x = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "x"}]}"""), NoInputs, 100).Features["x"];
+        var x = ReferenceProfiler.Profile("m", "1", path, Manifest("""{"features": [{"name": "x"}]}"""), NoInputs, 100).Drift.Numeric["x"];
 
-        Assert.Equal((2L, 3L, 2.0), (x.Count, x.Missing, x.Mean!.Value));
+        Assert.Equal((2L, 3L, 2.0), (x.Count, x.Data.Histogram.NullCount, x.Mean));
     }
 }

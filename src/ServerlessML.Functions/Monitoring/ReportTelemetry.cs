@@ -1,0 +1,75 @@
+using System.Globalization;
+using Microsoft.ApplicationInsights;
+using ServerlessML.Reports;
+
+namespace ServerlessML.Functions.Monitoring;
+
+/// <summary>
+/// Sends each report's figures to Application Insights as custom metrics per model and version, and one custom
+/// event named <see cref="BreachEvent"/> per threshold breach (the Bicep alert rule queries that name).
+/// </summary>
+public sealed class ReportTelemetry(TelemetryClient telemetry) : IReportObserver
+{
+    public const string BreachEvent = "ThresholdBreached";
+
+    public void ReportWritten(ModelReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        foreach (var version in report.Versions)
+        {
+            foreach (var (route, operations) in version.Operations)
+            {
+                Track("MonitoringRequests", operations.Requests, report.Model, version.Version, route);
+                Track("MonitoringErrors", operations.Errors, report.Model, version.Version, route);
+                if (operations.Latency.P95 is { } p95)
+                {
+                    Track("MonitoringLatencyP95Ms", p95, report.Model, version.Version, route);
+                }
+            }
+
+            if (version.Drift is { Share: { } share })
+            {
+                Track("MonitoringDriftShare", share, report.Model, version.Version, "all");
+            }
+
+            foreach (var feature in version.Drift?.Features ?? [])
+            {
+                if (feature.Score is { } score)
+                {
+                    Track("MonitoringDriftScore", score, report.Model, version.Version, feature.Feature);
+                }
+            }
+
+            foreach (var outcome in version.Fairness?.Outcomes ?? [])
+            {
+                foreach (var grouping in outcome.Groupings)
+                {
+                    foreach (var figure in grouping.Figures.Where(f => f.Value.HasValue))
+                    {
+                        Track($"Fairness{figure.Metric}", figure.Value!.Value, report.Model, version.Version, $"{string.Join("+", grouping.Features)}/{figure.Method}");
+                    }
+                }
+            }
+        }
+
+        foreach (var breach in report.Breaches)
+        {
+            telemetry.TrackEvent(BreachEvent, new Dictionary<string, string>
+            {
+                ["Model"] = report.Model,
+                ["Version"] = breach.Version,
+                ["Area"] = breach.Area,
+                ["Subject"] = breach.Subject,
+                ["Figure"] = breach.Figure,
+                ["Value"] = breach.Value.ToString("R", CultureInfo.InvariantCulture),
+                ["Threshold"] = breach.Threshold.ToString("R", CultureInfo.InvariantCulture),
+                ["N"] = breach.N.ToString(CultureInfo.InvariantCulture),
+                ["Certainty"] = breach.Certainty,
+                ["Description"] = breach.Sentence,
+            });
+        }
+    }
+
+    private void Track(string metric, double value, string model, string version, string dimension) =>
+        telemetry.GetMetric(metric, "Model", "Version", "Part").TrackValue(value, model, version, dimension);
+}
