@@ -32,6 +32,8 @@ public sealed class ServerlessMLApp : IAsyncLifetime
         {
             // Traffic changes reach the worker within a fifth of a second, so switching tests run in seconds.
             ["Serving__RecordRefreshInterval"] = "00:00:00.200",
+            // The prediction log is written every half second, so a test reads what it sent without a 30 s wait.
+            ["PredictionLog__FlushInterval"] = "00:00:00.500",
         };
         string folder = DevHostRun.AppFolderFromMetadata(Assembly.GetExecutingAssembly(), "FunctionsAppFolder");
         _run = await DevHostRun.StartAsync(folder, settings).ConfigureAwait(false);

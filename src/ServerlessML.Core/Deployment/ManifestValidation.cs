@@ -409,16 +409,40 @@ public static class ManifestValidation
             string at = $"monitoring.{threshold.Name}";
             switch (threshold.Name)
             {
-                case "pValue" or "jensenShannon" or "driftShare":
+                case "pValue" or "jensenShannon" or "driftShare" or "decisionThreshold" or "maxDemographicParityDifference"
+                    or "maxEqualizedOddsDifference" or "maxEqualOpportunityDifference" or "minDisparateImpact":
                     CheckNumber(threshold.Value, at, 0, 1, errors);
                     break;
                 case "minSampleSize":
                     CheckInteger(threshold.Value, at, 0, errors);
                     break;
+                case "fairnessMinGroupSize":
+                    CheckInteger(threshold.Value, at, 0, errors, int.MaxValue);
+                    break;
+                case "disparateImpactReference":
+                    CheckGroupByFeature(threshold.Value, at, errors);
+                    break;
                 default:
                     // psi, wasserstein and thresholds this version does not know: non-negative numbers.
                     CheckNumber(threshold.Value, at, 0, double.MaxValue, errors);
                     break;
+            }
+        }
+    }
+
+    /// <summary>An object of sensitive feature to group value, e.g. <c>{"sex": "Male"}</c>.</summary>
+    private static void CheckGroupByFeature(JToken token, string at, List<string> errors)
+    {
+        if (!IsObject(token, at, errors))
+        {
+            return;
+        }
+
+        foreach (var group in ((JObject)token).Properties())
+        {
+            if (group.Value.Type != JTokenType.String)
+            {
+                errors.Add($"{at}.{group.Name} is {Describe(group.Value)}: expected the reference group's value as text, as the report names groups (e.g. \"Male\", \"1\", \"true\").");
             }
         }
     }
@@ -523,11 +547,12 @@ public static class ManifestValidation
         return true;
     }
 
-    private static void CheckInteger(JToken token, string at, long min, List<string> errors)
+    private static void CheckInteger(JToken token, string at, long min, List<string> errors, long max = long.MaxValue)
     {
-        if (token.Type != JTokenType.Integer || (long)token < min)
+        // BigInteger tokens (beyond long) fail the cast; they are out of range anyway.
+        if (token.Type != JTokenType.Integer || token.ToObject<decimal>() is var value && (value < min || value > max))
         {
-            errors.Add($"{at} is {Describe(token)}: expected a whole number of at least {min}.");
+            errors.Add($"{at} is {Describe(token)}: expected a whole number {(max == long.MaxValue ? $"of at least {min}" : $"from {min} to {max}")}.");
         }
     }
 

@@ -210,6 +210,34 @@ public sealed class MonitoringThresholds
     [JsonProperty("minSampleSize", NullValueHandling = NullValueHandling.Ignore)]
     public long? MinSampleSize { get; set; }
 
+    /// <summary>A binary classifier's row is positive when its positive-class probability is at least this (default 0.5).</summary>
+    [JsonProperty("decisionThreshold", NullValueHandling = NullValueHandling.Ignore)]
+    public double? DecisionThreshold { get; set; }
+
+    /// <summary>Largest demographic parity difference between groups (default 0.1).</summary>
+    [JsonProperty("maxDemographicParityDifference", NullValueHandling = NullValueHandling.Ignore)]
+    public double? MaxDemographicParityDifference { get; set; }
+
+    /// <summary>Largest equalized odds difference, worst case of TPR and FPR (default 0.1).</summary>
+    [JsonProperty("maxEqualizedOddsDifference", NullValueHandling = NullValueHandling.Ignore)]
+    public double? MaxEqualizedOddsDifference { get; set; }
+
+    /// <summary>Largest equal opportunity (TPR) difference (default 0.1).</summary>
+    [JsonProperty("maxEqualOpportunityDifference", NullValueHandling = NullValueHandling.Ignore)]
+    public double? MaxEqualOpportunityDifference { get; set; }
+
+    /// <summary>Smallest disparate impact, a group's selection rate over the reference group's (default 0.8, the four-fifths rule).</summary>
+    [JsonProperty("minDisparateImpact", NullValueHandling = NullValueHandling.Ignore)]
+    public double? MinDisparateImpact { get; set; }
+
+    /// <summary>Groups with fewer rows are flagged "too few rows" instead of judged (default 30).</summary>
+    [JsonProperty("fairnessMinGroupSize", NullValueHandling = NullValueHandling.Ignore)]
+    public int? FairnessMinGroupSize { get; set; }
+
+    /// <summary>The reference group of disparate impact per sensitive feature (default: the group with the highest selection rate).</summary>
+    [JsonProperty("disparateImpactReference", NullValueHandling = NullValueHandling.Ignore)]
+    public Dictionary<string, string>? DisparateImpactReference { get; set; }
+
     [JsonExtensionData]
     public IDictionary<string, JToken> Other { get; set; } = new Dictionary<string, JToken>();
 }

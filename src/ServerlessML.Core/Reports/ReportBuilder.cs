@@ -32,30 +32,25 @@ public static class ReportBuilder
     }
 
     /// <summary>
-    /// Fairness options: defaults (parity difference 0.1, disparate impact 0.8), overridden by the manifest's monitoring
-    /// keys maxDemographicParityDifference, maxEqualizedOddsDifference, maxEqualOpportunityDifference, minDisparateImpact,
-    /// fairnessMinGroupSize and disparateImpactReference (feature → group).
+    /// Fairness options: defaults (parity difference 0.1, disparate impact 0.8), overridden by the manifest's
+    /// <c>monitoring</c> thresholds.
     /// </summary>
     public static FairnessOptions FairnessOptionsFor(ModelManifest? manifest, int bootstrapResamples)
     {
         var options = new FairnessOptions { BootstrapResamples = bootstrapResamples };
-        var other = manifest?.Monitoring?.Other ?? new Dictionary<string, JToken>();
-        double? Number(string key) => other.TryGetValue(key, out var token) ? token.Value<double>() : null;
-        options.Thresholds.MaxDemographicParityDifference = Number("maxDemographicParityDifference") ?? options.Thresholds.MaxDemographicParityDifference;
-        options.Thresholds.MaxEqualizedOddsDifference = Number("maxEqualizedOddsDifference") ?? options.Thresholds.MaxEqualizedOddsDifference;
-        options.Thresholds.MaxEqualOpportunityDifference = Number("maxEqualOpportunityDifference") ?? options.Thresholds.MaxEqualOpportunityDifference;
-        options.Thresholds.MinDisparateImpact = Number("minDisparateImpact") ?? options.Thresholds.MinDisparateImpact;
-        if (Number("fairnessMinGroupSize") is { } minGroup)
+        if (manifest?.Monitoring is not { } monitoring)
         {
-            options.MinGroupSize = (int)minGroup;
+            return options;
         }
 
-        if (other.TryGetValue("disparateImpactReference", out var reference) && reference is JObject groups)
+        options.Thresholds.MaxDemographicParityDifference = monitoring.MaxDemographicParityDifference ?? options.Thresholds.MaxDemographicParityDifference;
+        options.Thresholds.MaxEqualizedOddsDifference = monitoring.MaxEqualizedOddsDifference ?? options.Thresholds.MaxEqualizedOddsDifference;
+        options.Thresholds.MaxEqualOpportunityDifference = monitoring.MaxEqualOpportunityDifference ?? options.Thresholds.MaxEqualOpportunityDifference;
+        options.Thresholds.MinDisparateImpact = monitoring.MinDisparateImpact ?? options.Thresholds.MinDisparateImpact;
+        options.MinGroupSize = monitoring.FairnessMinGroupSize ?? options.MinGroupSize;
+        foreach (var (feature, group) in monitoring.DisparateImpactReference ?? [])
         {
-            foreach (var (feature, group) in groups)
-            {
-                options.DisparateImpactReference[feature] = (string?)group ?? "";
-            }
+            options.DisparateImpactReference[feature] = group;
         }
 
         return options;

@@ -125,7 +125,13 @@ public sealed class VersionAggregate
 
         string? predicted = VersionLayout.LabelText(record.Label);
         double? score = layout.Task == ModelTasks.Regression ? record.Score ?? VersionLayout.Number(record.Label) : layout.PositiveScore(record);
-        predicted ??= layout.IsBinary && score is { } p ? (BinaryPrediction.IsPositive(p) ? layout.PositiveLabel : "negative") : null;
+        // The manifest's decision threshold overrides the model's own label; without a label, 0.5 on the probability.
+        // A logged value outside [0, 1] is not a probability (a mis-mapped output): it decides nothing.
+        if (layout.IsBinary && score is { } p and >= 0 and <= 1 && (layout.DecisionThreshold is not null || predicted is null))
+        {
+            predicted = BinaryPrediction.IsPositive(p, layout.DecisionThreshold ?? 0.5) ? layout.PositiveLabel : "negative";
+        }
+
         PredictionLabel?.Add(predicted);
         PredictionScore?.Add(score);
 

@@ -87,6 +87,9 @@ public sealed class VersionLayout
 
     public bool IsBinary => Task == ModelTasks.BinaryClassification;
 
+    /// <summary>The manifest's <c>monitoring.decisionThreshold</c>: a binary row is positive when its probability is at least this.</summary>
+    public double? DecisionThreshold => Manifest?.Monitoring?.DecisionThreshold;
+
     public bool HasFairness => SensitiveFeatures.Count > 0 && (IsBinary || Classes is { Count: > 0 });
 
     public VersionAggregate CreateAggregate()

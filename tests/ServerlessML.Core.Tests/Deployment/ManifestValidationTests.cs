@@ -34,6 +34,35 @@ public class ManifestValidationTests
         Assert.Equal((0.5, "ssn", "email"), (manifest.Logging!.SampleRate, manifest.Logging.Exclude.Single(), manifest.Logging.Hash.Single()));
     }
 
+    [Fact]
+    public void Fairness_thresholds_reference_groups_and_decision_threshold_are_read_into_the_report_options()
+    {
+        var manifest = ManifestValidation.Parse("""
+            {"task": "binary-classification", "sensitiveFeatures": ["sex", "race"],
+             "monitoring": {"decisionThreshold": 0.7, "maxDemographicParityDifference": 0.05, "maxEqualizedOddsDifference": 0.2,
+                            "maxEqualOpportunityDifference": 0.15, "minDisparateImpact": 0.9, "fairnessMinGroupSize": 12,
+                            "disparateImpactReference": {"sex": "Male", "race": "White"}}}
+            """);
+
+        var options = ServerlessML.Reports.ReportBuilder.FairnessOptionsFor(manifest, bootstrapResamples: 200);
+
+        Assert.Equal(0.7, manifest.Monitoring!.DecisionThreshold);
+        Assert.Equal((0.05, 0.2, 0.15, 0.9), (options.Thresholds.MaxDemographicParityDifference, options.Thresholds.MaxEqualizedOddsDifference,
+            options.Thresholds.MaxEqualOpportunityDifference, options.Thresholds.MinDisparateImpact));
+        Assert.Equal((12, 200), (options.MinGroupSize, options.BootstrapResamples));
+        Assert.Equal(["race=White", "sex=Male"], options.DisparateImpactReference.Select(r => $"{r.Key}={r.Value}").Order());
+        Assert.Empty(manifest.Monitoring.Other);
+    }
+
+    [Fact]
+    public void Fairness_options_without_monitoring_are_the_documented_defaults()
+    {
+        var options = ServerlessML.Reports.ReportBuilder.FairnessOptionsFor(ManifestValidation.Parse("""{"sensitiveFeatures": ["sex"]}"""), bootstrapResamples: 1000);
+
+        Assert.Equal((0.1, 0.8, 30), (options.Thresholds.MaxDemographicParityDifference, options.Thresholds.MinDisparateImpact, options.MinGroupSize));
+        Assert.Empty(options.DisparateImpactReference);
+    }
+
     [Theory]
     [InlineData("""{"task": "clustering"}""", "task is the string \"clustering\": expected one of \"binary-classification\"")]
     [InlineData("""{"tsak": "regression"}""", "tsak is not a manifest field")]
@@ -59,6 +88,12 @@ public class ManifestValidationTests
     [InlineData("""{"rollout": {"strategy": "canary", "promoteAfter": {"minRequests": 1.5}}}""", "rollout.promoteAfter.minRequests is the number 1.5: expected a whole number of at least 0")]
     [InlineData("""{"monitoring": {"psi": -0.2}}""", "monitoring.psi is -0.2: expected a number of at least 0")]
     [InlineData("""{"monitoring": {"pValue": 5}}""", "monitoring.pValue is 5: expected a number from 0 to 1")]
+    [InlineData("""{"monitoring": {"minDisparateImpact": 80}}""", "monitoring.minDisparateImpact is 80: expected a number from 0 to 1")]
+    [InlineData("""{"monitoring": {"decisionThreshold": -0.5}}""", "monitoring.decisionThreshold is -0.5: expected a number from 0 to 1")]
+    [InlineData("""{"monitoring": {"fairnessMinGroupSize": 10.5}}""", "monitoring.fairnessMinGroupSize is the number 10.5: expected a whole number from 0 to 2147483647")]
+    [InlineData("""{"monitoring": {"fairnessMinGroupSize": 99999999999}}""", "monitoring.fairnessMinGroupSize is the number 99999999999: expected a whole number from 0 to 2147483647")]
+    [InlineData("""{"monitoring": {"disparateImpactReference": "Male"}}""", "monitoring.disparateImpactReference is the string \"Male\": expected an object")]
+    [InlineData("""{"monitoring": {"disparateImpactReference": {"sex": ["Male"]}}}""", "monitoring.disparateImpactReference.sex is an array: expected the reference group's value as text")]
     [InlineData("""{"logging": {"sampleRate": 1.5}}""", "logging.sampleRate is 1.5: expected a number from 0 to 1")]
     [InlineData("""{"logging": {"exclude": ["a"], "hash": ["a"]}}""", "logging.exclude and logging.hash both name 'a'")]
     [InlineData("""[1, 2]""", "The manifest is an array: expected a JSON object")]
@@ -136,7 +171,8 @@ public class ManifestValidationTests
             ((JObject)defs["rollout"]!["properties"]!["promoteAfter"]!["properties"]!).Properties().Select(p => p.Name));
         Assert.Equal(["sampleRate", "exclude", "hash"], ((JObject)defs["logging"]!["properties"]!).Properties().Select(p => p.Name));
         Assert.Equal(["label", "score", "probabilities"], ((JObject)schema["properties"]!["outputs"]!["properties"]!).Properties().Select(p => p.Name));
-        Assert.Equal(["pValue", "wasserstein", "jensenShannon", "psi", "driftShare", "minSampleSize"],
+        Assert.Equal(["pValue", "wasserstein", "jensenShannon", "psi", "driftShare", "minSampleSize", "decisionThreshold", "maxDemographicParityDifference",
+            "maxEqualizedOddsDifference", "maxEqualOpportunityDifference", "minDisparateImpact", "fairnessMinGroupSize", "disparateImpactReference"],
             ((JObject)defs["monitoring"]!["properties"]!).Properties().Select(p => p.Name));
     }
 }
