@@ -31,6 +31,8 @@ builder.Services.Configure<FeedbackOptions>(builder.Configuration.GetSection(Fee
 builder.Services.AddPredictionLog();
 builder.Services.AddSingleton<IPredictionLogMetrics, PredictionLogTelemetry>();
 builder.Services.AddHostedService<PredictionLogService>();
+builder.Services.Configure<ReportOptions>(builder.Configuration.GetSection(ReportOptions.SectionName));
+// The window has its own top-level setting, next to MonitoringSchedule, as the design names it.
 builder.Services.Configure<ReportOptions>(o => o.Window = builder.Configuration.GetValue(ReportOptions.WindowSetting, o.Window));
 builder.Services.AddMonitoringReports();
 builder.Services.AddSingleton<IReportObserver, ReportTelemetry>();

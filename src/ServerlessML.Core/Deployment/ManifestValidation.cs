@@ -92,10 +92,7 @@ public static class ManifestValidation
             CheckNonEmptyString(labelColumn, "labelColumn", errors);
         }
 
-        if (manifest["sensitiveFeatures"] is { } sensitive)
-        {
-            CheckNameList(sensitive, "sensitiveFeatures", errors);
-        }
+        var sensitiveFeatures = manifest["sensitiveFeatures"] is { } sensitive ? CheckNameList(sensitive, "sensitiveFeatures", errors) : [];
 
         if (manifest["rollout"] is { } rollout)
         {
@@ -104,7 +101,7 @@ public static class ManifestValidation
 
         if (manifest["monitoring"] is { } monitoring)
         {
-            CheckMonitoring(monitoring, errors);
+            CheckMonitoring(monitoring, sensitiveFeatures, errors);
         }
 
         if (manifest["logging"] is { } logging)
@@ -397,7 +394,7 @@ public static class ManifestValidation
         }
     }
 
-    private static void CheckMonitoring(JToken monitoring, List<string> errors)
+    private static void CheckMonitoring(JToken monitoring, IReadOnlyCollection<string> sensitiveFeatures, List<string> errors)
     {
         if (!IsObject(monitoring, "monitoring", errors))
         {
@@ -414,13 +411,13 @@ public static class ManifestValidation
                     CheckNumber(threshold.Value, at, 0, 1, errors);
                     break;
                 case "minSampleSize":
-                    CheckInteger(threshold.Value, at, 0, errors);
+                    CheckInteger(threshold.Value, at, 1, errors);
                     break;
                 case "fairnessMinGroupSize":
-                    CheckInteger(threshold.Value, at, 0, errors, int.MaxValue);
+                    CheckInteger(threshold.Value, at, 1, errors, int.MaxValue);
                     break;
                 case "disparateImpactReference":
-                    CheckGroupByFeature(threshold.Value, at, errors);
+                    CheckGroupByFeature(threshold.Value, at, sensitiveFeatures, errors);
                     break;
                 default:
                     // psi, wasserstein and thresholds this version does not know: non-negative numbers.
@@ -431,7 +428,7 @@ public static class ManifestValidation
     }
 
     /// <summary>An object of sensitive feature to group value, e.g. <c>{"sex": "Male"}</c>.</summary>
-    private static void CheckGroupByFeature(JToken token, string at, List<string> errors)
+    private static void CheckGroupByFeature(JToken token, string at, IReadOnlyCollection<string> sensitiveFeatures, List<string> errors)
     {
         if (!IsObject(token, at, errors))
         {
@@ -440,6 +437,11 @@ public static class ManifestValidation
 
         foreach (var group in ((JObject)token).Properties())
         {
+            if (!sensitiveFeatures.Contains(group.Name))
+            {
+                errors.Add($"{at}.{group.Name} names a feature that is not in sensitiveFeatures [{string.Join(", ", sensitiveFeatures)}]: add it there or remove it here.");
+            }
+
             if (group.Value.Type != JTokenType.String)
             {
                 errors.Add($"{at}.{group.Name} is {Describe(group.Value)}: expected the reference group's value as text, as the report names groups (e.g. \"Male\", \"1\", \"true\").");

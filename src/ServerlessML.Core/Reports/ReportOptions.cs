@@ -3,6 +3,9 @@ namespace ServerlessML.Reports;
 /// <summary>How the scheduled monitoring report is computed (design section 7).</summary>
 public sealed class ReportOptions
 {
+    /// <summary>The configuration section of the other settings, e.g. app setting <c>Monitoring__LabelHorizon</c>.</summary>
+    public const string SectionName = "Monitoring";
+
     /// <summary>The app setting that holds <see cref="Window"/> (a TimeSpan such as 24:00:00).</summary>
     public const string WindowSetting = "MonitoringWindow";
 
@@ -34,9 +37,10 @@ public sealed class ReportOptions
             throw new InvalidOperationException($"The label horizon is {LabelHorizon}; give zero or more, e.g. 24:00:00.");
         }
 
-        if (FairnessBootstrapResamples < 0 || TrendReports < 0)
+        if (FairnessBootstrapResamples is < 0 or > 100_000 || TrendReports < 0)
         {
-            throw new InvalidOperationException("Fairness bootstrap resamples and trend reports must be zero or more.");
+            throw new InvalidOperationException(
+                $"{SectionName}:{nameof(FairnessBootstrapResamples)} is {FairnessBootstrapResamples} and {SectionName}:{nameof(TrendReports)} {TrendReports}: give 0 to 100000 resamples (0: no confidence intervals) and zero or more trend reports.");
         }
     }
 }
