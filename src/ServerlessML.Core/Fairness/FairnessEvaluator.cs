@@ -426,13 +426,19 @@ public sealed class FairnessEvaluator
             return Excluded(c.Labeled, ExclusionReason.BelowMinimumSize, $"{c.Labeled} labelled rows, below the minimum of {minimum}");
         }
 
+        // A rate's n is its denominator: a TPR from 2 positives can only be 0, 0.5 or 1, and its bootstrap interval
+        // would claim a certainty the group does not have, so the minimum applies to positives and negatives too.
         return kind switch
         {
             RateKind.TruePositiveRate when c.Positives == 0 =>
                 Excluded(0, ExclusionReason.NoPositives, $"no labelled positives among {c.Labeled} labelled rows, so the true positive rate is undefined"),
+            RateKind.TruePositiveRate when c.Positives < minimum =>
+                Excluded(c.Positives, ExclusionReason.BelowMinimumSize, $"{c.Positives} labelled positives, below the minimum of {minimum} for a true positive rate"),
             RateKind.TruePositiveRate => new RateValue { Value = (double)c.TruePositives / c.Positives, SampleSize = c.Positives },
             RateKind.FalsePositiveRate when c.Negatives == 0 =>
                 Excluded(0, ExclusionReason.NoNegatives, $"no labelled negatives among {c.Labeled} labelled rows, so the false positive rate is undefined"),
+            RateKind.FalsePositiveRate when c.Negatives < minimum =>
+                Excluded(c.Negatives, ExclusionReason.BelowMinimumSize, $"{c.Negatives} labelled negatives, below the minimum of {minimum} for a false positive rate"),
             RateKind.FalsePositiveRate => new RateValue { Value = (double)c.FalsePositives / c.Negatives, SampleSize = c.Negatives },
             _ => new RateValue { Value = (double)c.Correct / c.Labeled, SampleSize = c.Labeled },
         };

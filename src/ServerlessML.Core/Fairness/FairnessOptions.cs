@@ -4,8 +4,9 @@ namespace ServerlessML.Fairness;
 public sealed class FairnessOptions
 {
     /// <summary>
-    /// Fewest rows a group needs before its rates are computed and it takes part in the disparity figures (for the
-    /// label-based rates: fewest labelled rows). Smaller groups are listed with the reason, not dropped.
+    /// Fewest rows a group needs before a rate is computed and it takes part in the disparity figures: rows for the
+    /// selection rate, labelled rows for accuracy, labelled positives for the true positive rate, labelled negatives
+    /// for the false positive rate. Smaller groups are listed with the reason, not dropped.
     /// </summary>
     public int MinGroupSize { get; set; } = 30;
 

@@ -73,7 +73,7 @@ public enum ExclusionReason
     /// <summary>An intersection of values that no row had.</summary>
     Empty,
 
-    /// <summary>Fewer rows (or labelled rows) than the minimum group size.</summary>
+    /// <summary>Fewer rows than the minimum group size: rows for the selection rate, labelled rows for accuracy, labelled positives for the TPR, labelled negatives for the FPR.</summary>
     BelowMinimumSize,
 
     /// <summary>No row of the group has a feedback label yet.</summary>

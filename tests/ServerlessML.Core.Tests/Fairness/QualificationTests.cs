@@ -96,4 +96,29 @@ public sealed class QualificationTests
         Assert.Equal("every qualifying group has a selection rate of 0, so the ratio is 0/0", ratio.NotComputedBecause);
         Assert.Null(grouping.Figure(DemographicParityRatio, ToOverall).Value);
     }
+
+    [Fact]
+    public void A_rate_is_flagged_when_its_own_denominator_is_under_the_minimum_even_if_the_group_is_large()
+    {
+        // r: 8 labelled rows, 2 positives (TP 0, FN 2), 6 negatives (FP 1, TN 5); s: 4 positives (TP 3, FN 1), 4 negatives (FP 1, TN 3).
+        var counts = FairnessData.Binary(["g"],
+            [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0],
+            [0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0],
+            ["r", "r", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", "s", "s"]);
+        var grouping = new FairnessEvaluator(FairnessData.PointEstimatesOnly(minGroupSize: 3)).Evaluate(counts).Outcome("1").Grouping("g");
+
+        var r = grouping.Group("r");
+        Assert.Equal(0.125, r.SelectionRate.Value);
+        Assert.Equal(5.0 / 8, r.Accuracy.Value);
+        Assert.Null(r.TruePositiveRate.Value);
+        Assert.Equal((ExclusionReason.BelowMinimumSize, 2L), (r.TruePositiveRate.ExcludedBecause, r.TruePositiveRate.SampleSize));
+        Assert.Equal("2 labelled positives, below the minimum of 3 for a true positive rate", r.TruePositiveRate.Detail);
+        Assert.Equal(1.0 / 6, r.FalsePositiveRate.Value);
+
+        // One group is left with a TPR: equal opportunity, and equalized odds (its worst case needs the TPR gap), are not
+        // computed and say why; parity still compares both groups: |1/8 − 4/8|.
+        Assert.Null(grouping.Figure(DisparityMetric.EqualOpportunityDifference, BetweenGroups).Value);
+        Assert.NotNull(grouping.Figure(DisparityMetric.EqualizedOddsDifference, BetweenGroups).NotComputedBecause);
+        Assert.Equal(0.375, grouping.Figure(DisparityMetric.DemographicParityDifference, BetweenGroups).Value!.Value, 12);
+    }
 }
