@@ -87,7 +87,8 @@ public sealed class PredictionLog : IPredictionObserver
         long elements = detail?.RetainedElements ?? 0;
         if (_completed)
         {
-            Drop(prediction.Model, records, "the log is shut down");
+            // No detail was captured once the log shut down, so count the request's rows: the records it would have made.
+            Drop(prediction.Model, prediction.Error is null ? Math.Max(1, prediction.Rows) : 1, "the log is shut down");
             return;
         }
 

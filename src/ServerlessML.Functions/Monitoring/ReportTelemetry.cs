@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ApplicationInsights;
+using Microsoft.ApplicationInsights.DataContracts;
 using ServerlessML.Reports;
 
 namespace ServerlessML.Functions.Monitoring;
@@ -70,6 +71,13 @@ public sealed class ReportTelemetry(TelemetryClient telemetry) : IReportObserver
         }
     }
 
-    private void Track(string metric, double value, string model, string version, string dimension) =>
-        telemetry.GetMetric(metric, "Model", "Version", "Part").TrackValue(value, model, version, dimension);
+    // One item per figure rather than GetMetric: a report gives each series one value per run, so there is
+    // nothing to pre-aggregate, and GetMetric's caps (100 values per dimension, 1,000 series, for the life of
+    // the process) would silently drop the figures of wide models and of later versions. Sent at once, too,
+    // not at the next minute's aggregation, which a worker scaled in soon after the timer run may never send.
+    private void Track(string metric, double value, string model, string version, string part) =>
+        telemetry.TrackMetric(new MetricTelemetry(metric, value)
+        {
+            Properties = { ["Model"] = model, ["Version"] = version, ["Part"] = part },
+        });
 }

@@ -3,6 +3,7 @@ using System.Xml;
 using System.Xml.Linq;
 using Newtonsoft.Json.Linq;
 using ServerlessML.Reports;
+using ServerlessML.Testing;
 using Xunit.Abstractions;
 
 namespace ServerlessML.Tests.Reports;
@@ -57,9 +58,11 @@ public sealed class ReportHtmlTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install it with apt-get update && apt-get install -y --no-install-recommends chromium (.ci/run does).");
         var (_, _, html) = await DriftedReportAsync();
-        var folder = Directory.CreateTempSubdirectory("report-html");
+        // Kept under artifacts/ (ignored by git) so a person can open what Chromium drew after the run.
+        var folder = Directory.CreateDirectory(RepositoryRoot.Combine("artifacts", "report-screenshot"));
         string page = Path.Combine(folder.FullName, "report.html");
         string screenshot = Path.Combine(folder.FullName, "report.png");
+        File.Delete(screenshot);
         await File.WriteAllTextAsync(page, html);
         var profile = Directory.CreateTempSubdirectory("chromium-profile");
         try
