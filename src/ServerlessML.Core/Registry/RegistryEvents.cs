@@ -37,6 +37,9 @@ public static class RegistryEventKinds
     /// <summary>Production went back to an earlier version.</summary>
     public const string RolledBack = "rolled-back";
 
+    /// <summary>A canary ended without becoming production (the canary judge found it over its budget); production stayed.</summary>
+    public const string CanaryRolledBack = "canary-rolled-back";
+
     /// <summary>The traffic policy changed through the management API (details hold the new policy).</summary>
     public const string TrafficChanged = "traffic-changed";
 }

@@ -68,7 +68,9 @@ public sealed class TrafficSwitch
                     throw ServingException.BadRequest($"Canary percent is {canary.Percent}: expected a number from 0 to 100.");
                 }
 
-                traffic.Canary = new CanaryPolicy { Version = canary.Version, Percent = canary.Percent };
+                // The canary judge counts from StartedUtc: a new canary version starts now, a new share of the same one does not.
+                var started = traffic.Canary?.Version == canary.Version ? traffic.Canary.StartedUtc : DateTimeOffset.UtcNow;
+                traffic.Canary = new CanaryPolicy { Version = canary.Version, Percent = canary.Percent, StartedUtc = started };
             }
 
             if (change.ClearShadow)
@@ -85,7 +87,7 @@ public sealed class TrafficSwitch
             {
                 traffic.Canary = null;
             }
-        }, cancellationToken);
+        }, null, cancellationToken);
     }
 
     /// <summary>Makes <paramref name="version"/> (by default the canary) the production version and ends the canary.</summary>
@@ -110,7 +112,35 @@ public sealed class TrafficSwitch
             {
                 record.Traffic.Shadow = null;
             }
+        }, null, cancellationToken);
+
+    /// <summary>
+    /// Makes the canary <paramref name="canaryVersion"/> production, if the record still has that canary beside
+    /// <paramref name="production"/>; null (nothing written, no event) when either changed meanwhile.
+    /// </summary>
+    public Task<ModelRecord?> PromoteCanaryAsync(string model, string canaryVersion, string? production, TrafficAttribution attribution, CancellationToken cancellationToken = default) =>
+        UpdateIfCanaryAsync(model, canaryVersion, production, RegistryEventKinds.Promoted, attribution, record =>
+        {
+            RequireReady(record, canaryVersion, "production");
+            if (record.Traffic.Production is { } previous)
+            {
+                record.ProductionHistory.Add(previous);
+            }
+
+            record.Traffic.Production = canaryVersion;
+            record.Traffic.Canary = null;
+            if (record.Traffic.Shadow == canaryVersion)
+            {
+                record.Traffic.Shadow = null;
+            }
         }, cancellationToken);
+
+    /// <summary>
+    /// Ends the canary <paramref name="canaryVersion"/> without promoting it (production stays), if the record still
+    /// has that canary beside <paramref name="production"/>; null (nothing written, no event) when either changed meanwhile.
+    /// </summary>
+    public Task<ModelRecord?> RollBackCanaryAsync(string model, string canaryVersion, string? production, TrafficAttribution attribution, CancellationToken cancellationToken = default) =>
+        UpdateIfCanaryAsync(model, canaryVersion, production, RegistryEventKinds.CanaryRolledBack, attribution, record => record.Traffic.Canary = null, cancellationToken);
 
     /// <summary>Returns production to the previous production version and ends any canary.</summary>
     public Task<ModelRecord> RollBackAsync(string model, CancellationToken cancellationToken = default) =>
@@ -130,13 +160,38 @@ public sealed class TrafficSwitch
             }
 
             throw new ServingException(ServingErrorCode.Conflict, $"Model '{model}' has no earlier production version to roll back to.");
-        }, cancellationToken);
+        }, null, cancellationToken);
+
+    /// <summary>Applies the change only while the record still has the canary and production the caller judged.</summary>
+    private async Task<ModelRecord?> UpdateIfCanaryAsync(
+        string model, string canaryVersion, string? production, string kind, TrafficAttribution attribution, Action<ModelRecord> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attribution);
+        try
+        {
+            return await UpdateAsync(model, kind, _ => canaryVersion, record =>
+            {
+                // Checked on every attempt of the compare-and-swap, so a change that won the race is never overridden.
+                if (record.Traffic.Canary?.Version != canaryVersion || record.Traffic.Production != production)
+                {
+                    throw new TrafficMovedException();
+                }
+
+                change(record);
+            }, attribution, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TrafficMovedException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// Applies the change in one compare-and-swap, then appends one event of <paramref name="kind"/>
     /// naming <paramref name="eventVersion"/> of the written record, with the traffic before and after.
     /// </summary>
-    private async Task<ModelRecord> UpdateAsync(string model, string kind, Func<ModelRecord, string?> eventVersion, Action<ModelRecord> change, CancellationToken cancellationToken)
+    private async Task<ModelRecord> UpdateAsync(
+        string model, string kind, Func<ModelRecord, string?> eventVersion, Action<ModelRecord> change, TrafficAttribution? attribution, CancellationToken cancellationToken)
     {
         if (!ModelNames.IsValidModel(model) || await _store.ReadRecordAsync(model, cancellationToken).ConfigureAwait(false) is null)
         {
@@ -156,10 +211,21 @@ public sealed class TrafficSwitch
             Model = model,
             Version = eventVersion(written.Record),
             Kind = kind,
-            Actor = Actor,
-            Details = new JObject { ["before"] = before, ["after"] = JObject.FromObject(written.Record.Traffic) },
+            Actor = attribution?.Actor ?? Actor,
+            Reason = attribution?.Reason,
+            Details = WithFigures(new JObject { ["before"] = before, ["after"] = JObject.FromObject(written.Record.Traffic) }, attribution?.Details),
         }, cancellationToken).ConfigureAwait(false);
         return written.Record;
+    }
+
+    private static JObject WithFigures(JObject details, JObject? figures)
+    {
+        if (figures is not null)
+        {
+            details["figures"] = figures;
+        }
+
+        return details;
     }
 
     private static void RequireReady(ModelRecord record, string version, string role)
@@ -171,4 +237,13 @@ public sealed class TrafficSwitch
             throw ServingException.BadRequest($"Model '{record.Model}' version '{version}' is {entry.State}, not ready: only ready versions can be {role}.");
         }
     }
+
+    /// <summary>Abandons a conditional change whose canary or production moved on before it was written.</summary>
+    private sealed class TrafficMovedException : Exception;
 }
+
+/// <summary>Who made a traffic change, and why, as its registry event records it.</summary>
+/// <param name="Actor">Who, e.g. canary-judge.</param>
+/// <param name="Reason">Why, in a sentence.</param>
+/// <param name="Details">The figures behind the decision, kept under details.figures.</param>
+public sealed record TrafficAttribution(string Actor, string? Reason = null, JObject? Details = null);

@@ -30,6 +30,10 @@ public sealed class ModelReport
 
     [JsonProperty("versions")]
     public List<VersionReport> Versions { get; set; } = [];
+
+    /// <summary>The canary compared with production against its budget, and what was done; null without a canary.</summary>
+    [JsonProperty("canary")]
+    public CanaryJudgement? Canary { get; set; }
 }
 
 public sealed class ReportWindow

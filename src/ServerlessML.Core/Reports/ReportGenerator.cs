@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using ServerlessML.Inference;
 using ServerlessML.Logging;
 using ServerlessML.Monitoring;
 using ServerlessML.Registry;
@@ -40,12 +41,18 @@ public sealed class ReportGenerator
     private readonly ReportOptions _options;
     private readonly IEnumerable<IReportObserver> _observers;
     private readonly ILogger<ReportGenerator> _logger;
+    private readonly TrafficSwitch _traffic;
 
+    /// <param name="traffic">
+    /// Applies the canary judgement; the serving host's switch, so that its record cache sees the change at once.
+    /// Without one the generator uses its own, over the same registry.
+    /// </param>
     public ReportGenerator(
         BlobServiceClient blobs, RegistryStore store, PredictionLogReader predictions, FeedbackReader feedback,
-        IOptions<ReportOptions> options, IEnumerable<IReportObserver> observers, ILogger<ReportGenerator> logger)
+        IOptions<ReportOptions> options, IEnumerable<IReportObserver> observers, ILogger<ReportGenerator> logger, TrafficSwitch? traffic = null)
     {
         ArgumentNullException.ThrowIfNull(blobs);
+        _traffic = traffic ?? new TrafficSwitch(store, new RecordCache(store, TimeSpan.Zero));
         _store = store;
         _predictions = predictions;
         _feedback = feedback;
@@ -130,6 +137,11 @@ public sealed class ReportGenerator
             report.Breaches.AddRange(ReportBuilder.Breaches(section));
         }
 
+        if (record.Record.Traffic is { Canary: { } canary, Production: { } production })
+        {
+            report.Canary = await JudgeCanaryAsync(model, canary, production, from, now, layouts, cancellationToken).ConfigureAwait(false);
+        }
+
         var trend = await ReadTrendAsync(model, now, cancellationToken).ConfigureAwait(false);
         await WriteAsync(report, trend, cancellationToken).ConfigureAwait(false);
         foreach (var observer in _observers)
@@ -138,6 +150,82 @@ public sealed class ReportGenerator
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// Judges the canary (<see cref="CanaryJudge"/>) on its canary-route traffic against production's production-route
+    /// traffic since the canary started (at most the report window), and applies a promotion or rollback through the
+    /// traffic switch's compare-and-swap, which does nothing when the canary or production changed meanwhile.
+    /// </summary>
+    private async Task<CanaryJudgement> JudgeCanaryAsync(
+        string model, CanaryPolicy canary, string production, DateTimeOffset from, DateTimeOffset now, LayoutCache layouts, CancellationToken cancellationToken)
+    {
+        var since = canary.StartedUtc is { } started && started > from ? Min(started, now) : from;
+        var canaryLayout = await layouts.GetAsync(canary.Version, cancellationToken).ConfigureAwait(false);
+        var productionLayout = await layouts.GetAsync(production, cancellationToken).ConfigureAwait(false);
+        // The window's aggregates mix routes in their prediction distributions and start on whole hours, so the canary's
+        // own window is streamed once more: two aggregates, constant memory, only the two routes compared.
+        var canaryAggregate = canaryLayout.CreateAggregate();
+        var productionAggregate = productionLayout.CreateAggregate();
+        await foreach (var logged in _predictions.ReadAsync(model, since, now, cancellationToken).ConfigureAwait(false))
+        {
+            if (logged.Version == canary.Version && logged.Route == CanaryJudge.CanaryRoute)
+            {
+                canaryAggregate.Observe(logged, null, canaryLayout);
+            }
+            else if (logged.Version == production && logged.Route == CanaryJudge.ProductionRoute)
+            {
+                productionAggregate.Observe(logged, null, productionLayout);
+            }
+        }
+
+        var judgement = CanaryJudge.Judge(
+            CanaryEvidence.FromAggregate(canary.Version, CanaryJudge.CanaryRoute, canaryAggregate),
+            CanaryEvidence.FromAggregate(production, CanaryJudge.ProductionRoute, productionAggregate),
+            canaryLayout.Manifest?.Rollout?.PromoteAfter,
+            ReportBuilder.DriftOptionsFor(canaryLayout.Manifest));
+        judgement.Percent = canary.Percent;
+        judgement.Since = since;
+        judgement.Until = now;
+        if (judgement.Verdict is not (CanaryVerdict.Promote or CanaryVerdict.RollBack))
+        {
+            judgement.Action = "none: the traffic is left as it is";
+            return judgement;
+        }
+
+        // The event keeps the figures; what was done is the event itself.
+        var figures = JObject.FromObject(judgement);
+        figures.Remove("action");
+        figures.Remove("applied");
+        var attribution = new TrafficAttribution(CanaryJudge.Actor, judgement.Reason, figures);
+        try
+        {
+            var written = judgement.Verdict == CanaryVerdict.Promote
+                ? await _traffic.PromoteCanaryAsync(model, canary.Version, production, attribution, cancellationToken).ConfigureAwait(false)
+                : await _traffic.RollBackCanaryAsync(model, canary.Version, production, attribution, cancellationToken).ConfigureAwait(false);
+            if (written is null)
+            {
+                var traffic = (await _store.ReadRecordAsync(model, cancellationToken).ConfigureAwait(false))?.Record.Traffic;
+                judgement.Action = $"not applied: the traffic changed while the report ran (production is now {traffic?.Production ?? "none"}, "
+                    + $"canary {traffic?.Canary?.Version ?? "none"}); a new canary is judged from its own start";
+            }
+            else
+            {
+                judgement.Applied = true;
+                judgement.Action = judgement.Verdict == CanaryVerdict.Promote
+                    ? $"promoted: version {canary.Version} is production, {production} is kept for rollback"
+                    : $"rolled back: the canary {canary.Version} takes no more traffic, production stays {production}";
+                _logger.LogInformation("Canary judge: model {Model} canary {Canary} {Action}. {Reason}", model, canary.Version, judgement.Verdict, judgement.Reason);
+            }
+        }
+        catch (ServingException e)
+        {
+            // E.g. the canary version failed or vanished meanwhile: the report still goes out, saying why nothing changed.
+            judgement.Action = $"not applied: {e.Message}";
+            _logger.LogWarning(e, "Canary judge: model {Model} canary {Canary} could not be changed: {Message}", model, canary.Version, e.Message);
+        }
+
+        return judgement;
     }
 
     /// <summary>The stored latest.json of a model; null when none was written.</summary>

@@ -34,6 +34,7 @@ public static class ReportHtml
         html.Append("<h1>").Append(Text($"Model “{report.Model}”: monitoring report")).Append("</h1>")
             .Append("<p class=\"muted\">").Append(Text($"Window {Time(report.Window.From)} to {Time(report.Window.To)} (UTC). Versions with traffic: {string.Join(", ", report.Versions.Select(v => v.Version))}.")).Append("</p>");
 
+        AppendCanary(html, report.Canary);
         AppendAttention(html, report);
         foreach (var version in report.Versions)
         {
@@ -56,6 +57,66 @@ public static class ReportHtml
         html.Append("</body></html>\n");
         return html.ToString();
     }
+
+    /// <summary>The canary decision in words first (it may have changed what is served), then its figures against the budget.</summary>
+    private static void AppendCanary(StringBuilder html, CanaryJudgement? canary)
+    {
+        if (canary is null)
+        {
+            return;
+        }
+
+        string style = canary.Verdict switch
+        {
+            CanaryVerdict.Promote => " class=\"ok\"",
+            CanaryVerdict.RollBack => " class=\"alert\"",
+            _ => "",
+        };
+        html.Append("<h2>").Append(Text($"Canary: version {canary.Version} beside production {canary.Production} ({canary.Percent:0.##}% of requests)")).Append("</h2>")
+            .Append("<p").Append(style).Append("><strong>").Append(Text(CanaryVerdictWords(canary))).Append("</strong> ").Append(Text(canary.Reason)).Append("</p>")
+            .Append("<p>").Append(Text($"What was done: {canary.Action}.")).Append("</p>")
+            .Append("<p class=\"muted\">").Append(Text($"Compared from {Time(canary.Since)} to {Time(canary.Until)} (UTC): the canary version's requests on the canary route against the production version's on the production route.")).Append("</p>");
+        html.Append("<table><tr><th>Figure</th><th>Canary</th><th>Production</th><th>Budget</th><th>Result</th></tr>");
+        var checks = canary.Checks.ToDictionary(c => c.Figure, StringComparer.Ordinal);
+        var budget = canary.Budget;
+        AppendCanaryRow(html, "Requests", canary.Canary.Requests.ToString("N0", CultureInfo.InvariantCulture), canary.ProductionFigures.Requests.ToString("N0", CultureInfo.InvariantCulture),
+            budget is null ? "" : $"at least {budget.MinRequests:N0}", checks.GetValueOrDefault("requests"));
+        AppendCanaryRow(html, "Error rate", Percent(canary.Canary.ErrorRate), Percent(canary.ProductionFigures.ErrorRate),
+            budget is null ? "" : $"at most {Percent(budget.MaxErrorRate)}", checks.GetValueOrDefault("error rate"));
+        AppendCanaryRow(html, "Latency p95 (ms)", Number(canary.Canary.LatencyP95Ms), Number(canary.ProductionFigures.LatencyP95Ms), "", null);
+        AppendCanaryRow(html, "Latency ratio (canary / production, p95)", Number(canary.LatencyRatio), "",
+            budget is null ? "" : $"at most {Number(budget.MaxLatencyRatio)}", checks.GetValueOrDefault("latency ratio"));
+        string method = canary.PredictionDrift.Method is { } m ? $" ({ReportBuilder.MethodWords(m)} of the {canary.PredictionDrift.Subject})" : "";
+        AppendCanaryRow(html, $"Prediction drift{method}", canary.PredictionDrift.Value is { } drift ? Number(drift) : "insufficient data", "reference",
+            budget is null ? "" : $"at most {Number(budget.MaxPredictionDrift)}", checks.GetValueOrDefault("prediction drift"));
+        html.Append("</table>");
+        if (budget is { Defaulted.Count: > 0 })
+        {
+            html.Append("<p class=\"muted\">").Append(Text($"The manifest's rollout.promoteAfter does not set {string.Join(", ", budget.Defaulted)}; the defaults apply.")).Append("</p>");
+        }
+    }
+
+    private static void AppendCanaryRow(StringBuilder html, string figure, string canary, string production, string budget, CanaryCheck? check)
+    {
+        string result = check is null ? "" : check.Status switch
+        {
+            CanaryCheckStatus.OverBudget => "over budget",
+            CanaryCheckStatus.WithinBudget => "within budget",
+            _ => "not judged yet",
+        };
+        html.Append("<tr><td>").Append(Text(figure)).Append("</td><td>").Append(Text(canary)).Append("</td><td>").Append(Text(production))
+            .Append("</td><td>").Append(Text(budget)).Append("</td><td>")
+            .Append(check?.Status == CanaryCheckStatus.OverBudget ? "<strong>" + Text(result) + "</strong>" : Text(result))
+            .Append(check?.Note is { } note ? "<br/><span class=\"muted\">" + Text(note) + "</span>" : "").Append("</td></tr>");
+    }
+
+    private static string CanaryVerdictWords(CanaryJudgement canary) => canary.Verdict switch
+    {
+        CanaryVerdict.Promote => canary.Applied ? "Promoted." : "Judged ready to promote, but not applied.",
+        CanaryVerdict.RollBack => canary.Applied ? "Rolled back." : "Judged over budget, but not rolled back.",
+        CanaryVerdict.Wait => "Still a canary.",
+        _ => "Waiting for a person.",
+    };
 
     private static void AppendAttention(StringBuilder html, ModelReport report)
     {

@@ -13,6 +13,9 @@ public sealed class ReportTelemetry(TelemetryClient telemetry) : IReportObserver
 {
     public const string BreachEvent = "ThresholdBreached";
 
+    /// <summary>The event of a canary promoted or rolled back by the report's canary judgement.</summary>
+    public const string CanaryEvent = "CanaryJudged";
+
     public void ReportWritten(ModelReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -51,6 +54,18 @@ public sealed class ReportTelemetry(TelemetryClient telemetry) : IReportObserver
                     }
                 }
             }
+        }
+
+        if (report.Canary is { Applied: true } canary)
+        {
+            telemetry.TrackEvent(CanaryEvent, new Dictionary<string, string>
+            {
+                ["Model"] = report.Model,
+                ["Version"] = canary.Version,
+                ["Production"] = canary.Production,
+                ["Verdict"] = canary.Verdict == CanaryVerdict.Promote ? "promote" : "roll back",
+                ["Description"] = canary.Reason,
+            });
         }
 
         foreach (var breach in report.Breaches)

@@ -61,6 +61,31 @@ public sealed class ReportTelemetryTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(CanaryVerdict.Promote, true, "promote")]
+    [InlineData(CanaryVerdict.RollBack, true, "roll back")]
+    [InlineData(CanaryVerdict.RollBack, false, null)]
+    [InlineData(CanaryVerdict.Wait, false, null)]
+    public void An_applied_canary_decision_becomes_one_CanaryJudged_event(CanaryVerdict verdict, bool applied, string? expected)
+    {
+        var report = Report();
+        report.Canary = new CanaryJudgement { Version = "5", Production = "4", Verdict = verdict, Applied = applied, Reason = "canary 5 served 412 requests ..." };
+
+        new ReportTelemetry(_telemetry.Client).ReportWritten(report);
+        _telemetry.Flush();
+
+        var events = _telemetry.Events(ReportTelemetry.CanaryEvent);
+        if (expected is null)
+        {
+            Assert.Empty(events);
+            return;
+        }
+
+        var properties = Assert.Single(events).Properties;
+        Assert.Equal((Model, "5", "4", expected, "canary 5 served 412 requests ..."),
+            (properties["Model"], properties["Version"], properties["Production"], properties["Verdict"], properties["Description"]));
+    }
+
     [Fact]
     public void A_report_without_breaches_sends_no_event()
     {
