@@ -76,9 +76,9 @@ public sealed class ReportGenerator
                     reports.Add(report);
                 }
             }
-            catch (Exception e) when (e is InvalidDataException or RequestFailedException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // One model's bad data must not stop the others' reports.
+                // One model's bad data, bad settings or a bug its data meets must not stop the others' reports.
                 _logger.LogError(e, "The monitoring report of model {Model} failed: {Message}", model, e.Message);
             }
         }
