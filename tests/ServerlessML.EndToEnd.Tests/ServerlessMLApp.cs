@@ -34,6 +34,8 @@ public sealed class ServerlessMLApp : IAsyncLifetime
             ["Serving__RecordRefreshInterval"] = "00:00:00.200",
             // The prediction log is written every half second, so a test reads what it sent without a 30 s wait.
             ["PredictionLog__FlushInterval"] = "00:00:00.500",
+            // Reports run only when a test asks: an hourly run crossing a test could judge its canary first.
+            ["MonitoringSchedule"] = "0 0 0 1 1 *",
         };
         string folder = DevHostRun.AppFolderFromMetadata(Assembly.GetExecutingAssembly(), "FunctionsAppFolder");
         _run = await DevHostRun.StartAsync(folder, settings).ConfigureAwait(false);
