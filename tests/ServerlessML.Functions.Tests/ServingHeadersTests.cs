@@ -29,6 +29,27 @@ public class ServingHeadersTests(ServedModels models) : IClassFixture<ServedMode
     }
 
     [Fact]
+    public async Task Error_answer_of_a_chosen_version_names_the_version_and_the_generated_request_id()
+    {
+        var answer = await FunctionCall.RunAsync(FunctionCall.Request("POST", """{"inputs":[{"name":"input","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}"""),
+            r => new ModelInfer(models.Harness.Service).Run(r, models.Dense));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("1", answer.Headers["x-model-version"].ToString());
+        Assert.Matches("^[0-9a-f]{32}$", answer.Headers["x-request-id"].ToString());
+    }
+
+    [Fact]
+    public async Task Error_answer_for_an_unknown_model_names_no_version()
+    {
+        var answer = await FunctionCall.RunAsync(FunctionCall.Request("POST", "{}"),
+            r => new ModelInfer(models.Harness.Service).Run(r, "no-such-model"));
+
+        Assert.Equal(404, answer.Status);
+        Assert.False(answer.Headers.ContainsKey("x-model-version"));
+    }
+
+    [Fact]
     public async Task Health_ready_is_200_when_storage_answers()
     {
         var answer = await FunctionCall.RunAsync(FunctionCall.Request("GET"), r => new HealthReady(models.Harness.Service).Run(r));

@@ -80,7 +80,8 @@ public sealed class InferenceService
         catch (ServingException e)
         {
             Observe(call.Model, route, id, protocol, started, rows, e, observed);
-            throw;
+            // The error answer names the version and id the refusal is logged under, as a served answer does.
+            throw e.ForRequest(route?.Version, id);
         }
     }
 

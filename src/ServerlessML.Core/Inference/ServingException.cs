@@ -37,5 +37,18 @@ public sealed class ServingException : Exception
     /// <summary>Set with <see cref="ServingErrorCode.Unavailable"/>: when to try again.</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>The version that refused the request, once the traffic policy chose one (the error answer's x-model-version).</summary>
+    public string? ModelVersion { get; private init; }
+
+    /// <summary>The request's id, the caller's or the generated one, under which the refusal is in the prediction log.</summary>
+    public string? RequestId { get; private init; }
+
+    /// <summary>
+    /// This error as one request's answer: a new exception, because one instance can be thrown to many requests
+    /// (every waiter of a failed model load gets the same one).
+    /// </summary>
+    internal ServingException ForRequest(string? modelVersion, string requestId) =>
+        new(Code, Message, RetryAfter, this) { ModelVersion = modelVersion, RequestId = requestId };
+
     public static ServingException BadRequest(string message) => new(ServingErrorCode.BadRequest, message);
 }

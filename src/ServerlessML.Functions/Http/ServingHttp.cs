@@ -100,9 +100,15 @@ public static class ServingHttp
             var http = context.HttpContext.Response;
             http.StatusCode = StatusFor(error.Code);
             http.ContentType = "application/json; charset=utf-8";
+            requestId = error.RequestId ?? requestId;
             if (requestId is not null)
             {
                 http.Headers[RequestIdHeader] = requestId;
+            }
+
+            if (error.ModelVersion is not null)
+            {
+                http.Headers[ModelVersionHeader] = error.ModelVersion;
             }
 
             if (error.RetryAfter is { } retry)
