@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using ServerlessML.DevHost.Http;
 using ServerlessML.Logging;
 using ServerlessML.Registry;
 using ServerlessML.Testing;
@@ -42,16 +37,6 @@ public sealed class CanaryTests(ServerlessMLApp app)
     private const string ProductionVersion = "1";
     private const string CanaryVersion = "2";
 
-    private static readonly string[] Features =
-    [
-        "age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation", "relationship",
-        "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country",
-    ];
-
-    private static readonly HashSet<string> NumericFeatures = ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week"];
-
-    private static readonly JsonSerializerSettings KeepDatesAsText = new() { DateParseHandling = DateParseHandling.None };
-
     /// <summary>How one request was answered: the status, the version that served it (from a 200's body), and the body.</summary>
     private sealed record Answer(HttpStatusCode Status, string? Version, string Body);
 
@@ -71,16 +56,16 @@ public sealed class CanaryTests(ServerlessMLApp app)
     public async Task A_canary_within_its_budget_is_promoted_by_the_report()
     {
         string model = TestStorage.UniqueName("canary-ok");
-        var adult = await File.ReadAllBytesAsync(ServerlessMLApp.SampleFile("model.onnx"));
-        await DeployAsync(model, ProductionVersion, Package(adult, SampleManifest()));
+        var adult = AdultTraffic.SampleModel();
+        await app.DeployAsync(model, ProductionVersion, AdultTraffic.Package(adult, SampleManifest().ToString()));
         // The same graph with a manifest that asks for a canary: a new version with its own bytes.
-        var canary = await DeployAsync(model, CanaryVersion, Package(adult, WithCanaryRollout(SampleManifest())));
+        var canary = await app.DeployAsync(model, CanaryVersion, AdultTraffic.Package(adult, WithCanaryRollout(SampleManifest()).ToString()));
         Assert.Null(canary.BreakingChanges);
         AssertCanaryStarted((await Store.ReadRecordAsync(model))!.Record);
 
         // Distinct callers (routing keys) until both sides have served the budget's minimum.
         var split = new Split();
-        var rows = AdultRows(MaxRequests * RowsPerRequest);
+        var rows = AdultTraffic.Rows(0, MaxRequests * RowsPerRequest).Select(r => r.Values).ToList();
         while (split.Canary < MinRequests || split.Production < MinRequests)
         {
             Assert.True(split.Total < MaxRequests, $"After {split.Total} requests production served {split.Production} and the canary {split.Canary}: a {CanaryPercent}% split should reach {MinRequests} each long before.");
@@ -130,15 +115,15 @@ public sealed class CanaryTests(ServerlessMLApp app)
     public async Task A_canary_that_refuses_production_requests_is_rolled_back_before_its_minimum_requests()
     {
         string model = TestStorage.UniqueName("canary-bad");
-        var adult = await File.ReadAllBytesAsync(ServerlessMLApp.SampleFile("model.onnx"));
-        await DeployAsync(model, ProductionVersion, Package(adult, SampleManifest()));
+        var adult = AdultTraffic.SampleModel();
+        await app.DeployAsync(model, ProductionVersion, AdultTraffic.Package(adult, SampleManifest().ToString()));
 
         // Version 2 was retrained from a CSV with UCI's column name hours-per-week: the input is renamed, so today's
         // callers, who send hours_per_week, are refused by it. The deployer records the break and deploys it anyway.
         var renamed = RenameGraphName(adult, "hours_per_week", "hours-per-week");
         var manifest = SampleManifest();
         manifest["features"]!.Single(f => (string?)f["name"] == "hours_per_week")["name"] = "hours-per-week";
-        var canary = await DeployAsync(model, CanaryVersion, Package(renamed, WithCanaryRollout(manifest)));
+        var canary = await app.DeployAsync(model, CanaryVersion, AdultTraffic.Package(renamed, WithCanaryRollout(manifest).ToString()));
         Assert.NotNull(canary.BreakingChanges);
         Assert.Contains(canary.BreakingChanges, c => c.StartsWith("input 'hours_per_week'", StringComparison.Ordinal) && c.Contains("was removed", StringComparison.Ordinal));
         Assert.Contains(canary.BreakingChanges, c => c.StartsWith("input 'hours-per-week'", StringComparison.Ordinal) && c.Contains("was added", StringComparison.Ordinal));
@@ -147,7 +132,7 @@ public sealed class CanaryTests(ServerlessMLApp app)
         // Production answers; the canary refuses every request. A refusal carries no version, so the log checks below
         // confirm that every refusal was the canary's.
         var split = new Split();
-        var rows = AdultRows(MaxRequests * RowsPerRequest);
+        var rows = AdultTraffic.Rows(0, MaxRequests * RowsPerRequest).Select(r => r.Values).ToList();
         while (split.Canary < FailuresBeforeJudging)
         {
             Assert.True(split.Total < MaxRequests, $"After {split.Total} requests the canary refused {split.Canary}: a {CanaryPercent}% split should reach {FailuresBeforeJudging} long before.");
@@ -212,7 +197,7 @@ public sealed class CanaryTests(ServerlessMLApp app)
     }
 
     /// <summary>The sample's manifest, as a data scientist would start from it.</summary>
-    private static JObject SampleManifest() => JObject.Parse(File.ReadAllText(ServerlessMLApp.SampleFile("serverlessml.json")));
+    private static JObject SampleManifest() => JObject.Parse(AdultTraffic.SampleManifest());
 
     private static JObject WithCanaryRollout(JObject manifest)
     {
@@ -229,23 +214,6 @@ public sealed class CanaryTests(ServerlessMLApp app)
             },
         };
         return manifest;
-    }
-
-    private static byte[] Package(byte[] onnx, JObject manifest)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            using (var model = zip.CreateEntry("model.onnx").Open())
-            {
-                model.Write(onnx);
-            }
-
-            using var writer = new StreamWriter(zip.CreateEntry("serverlessml.json").Open());
-            writer.Write(manifest.ToString());
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>
@@ -268,36 +236,6 @@ public sealed class CanaryTests(ServerlessMLApp app)
 
         Assert.True(replaced > 0, $"The model has no name '{from}' to rename.");
         return renamed;
-    }
-
-    /// <summary>Complete rows of adult.data (no '?'): the 14 features.</summary>
-    private static List<string[]> AdultRows(int count) =>
-        File.ReadLines(ServerlessMLApp.SampleFile("data", "adult.data"))
-            .Where(line => line.Length > 0 && !line.Contains('?', StringComparison.Ordinal))
-            .Take(count)
-            .Select(line => line.Split(',').Select(v => v.Trim()).Take(Features.Length).ToArray())
-            .ToList();
-
-    private static JObject Instance(string[] values)
-    {
-        var instance = new JObject();
-        for (int i = 0; i < Features.Length; i++)
-        {
-            instance[Features[i]] = NumericFeatures.Contains(Features[i]) ? double.Parse(values[i], CultureInfo.InvariantCulture) : values[i];
-        }
-
-        return instance;
-    }
-
-    /// <summary>Uploads models/{model}/{version}.zip and waits until the blob trigger has made the version ready.</summary>
-    private async Task<ModelVersionRecord> DeployAsync(string model, string version, byte[] package)
-    {
-        await app.UploadAsync("models", $"{model}/{version}.zip", BinaryData.FromBytes(package));
-        var deployed = await Eventually.GetAsync(async () =>
-            (await Store.ReadRecordAsync(model))?.Record.FindVersion(version) is { State: ModelVersionStates.Ready or ModelVersionStates.Failed } v ? v : null,
-            $"models/{model}/{version}.zip to be deployed");
-        Assert.True(deployed.State == ModelVersionStates.Ready, deployed.Reason);
-        return deployed;
     }
 
     private static void AssertCanaryStarted(ModelRecord record)
@@ -328,14 +266,8 @@ public sealed class CanaryTests(ServerlessMLApp app)
     /// <summary>One V1 predict request of <paramref name="rows"/> from one caller (x-routing-key).</summary>
     private async Task<Answer> PredictAsync(string model, IEnumerable<string[]> rows, string caller)
     {
-        var body = new JObject { ["instances"] = new JArray(rows.Select(Instance)) };
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"v1/models/{model}:predict")
-        {
-            Content = new StringContent(body.ToString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
-        };
-        message.Headers.Add(HostKeys.KeyHeader, DevHostRun.FunctionKey);
-        message.Headers.Add("x-routing-key", caller);
-        using var response = await app.Run.Client.SendAsync(message);
+        var body = new JObject { ["instances"] = new JArray(rows.Select(values => AdultTraffic.Instance(values))) };
+        using var response = await app.PostJsonAsync($"v1/models/{model}:predict", body.ToString(), routingKey: caller);
         string text = await response.Content.ReadAsStringAsync();
         string? version = response.StatusCode == HttpStatusCode.OK ? (string?)JObject.Parse(text)["model_version"] : null;
         return new Answer(response.StatusCode, version, text);
@@ -370,7 +302,7 @@ public sealed class CanaryTests(ServerlessMLApp app)
         using var response = await app.Run.SendAsync(HttpMethod.Post, $"management/models/{model}/reports", KeyKind.Master);
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        var report = JsonConvert.DeserializeObject<JObject>(text, KeepDatesAsText)!;
+        var report = ReportJson.Parse(text);
         Assert.True(report["canary"] is JObject, $"The report has no canary section: {text}");
         var judgement = (JObject)report["canary"]!;
         Assert.Equal(CanaryVersion, (string?)judgement["version"]);
@@ -403,7 +335,7 @@ public sealed class CanaryTests(ServerlessMLApp app)
         using var response = await app.Run.GetAsync($"management/models/{model}/events", KeyKind.Master);
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        var events = JsonConvert.DeserializeObject<JArray>(text, KeepDatesAsText)!;
+        var events = ReportJson.ParseArray(text);
         var byJudge = events.OfType<JObject>().Where(e => (string?)e["actor"] == "canary-judge").ToList();
         var judged = Assert.Single(byJudge);
         Assert.Equal(kind, (string?)judged["kind"]);

@@ -1,15 +1,8 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.RegularExpressions;
-using Azure.Storage.Blobs;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using ServerlessML.DevHost.Http;
 using ServerlessML.Logging;
-using ServerlessML.Registry;
 using ServerlessML.Testing;
 
 namespace ServerlessML.EndToEnd.Tests;
@@ -35,15 +28,10 @@ public sealed class FairnessTests(ServerlessMLApp app)
     // Rates are ratios of counts: the report and this test may differ only in the last bits of a double.
     private const double Precision = 1e-12;
 
-    private static readonly string[] Features =
-    [
-        "age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation", "relationship",
-        "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country",
-    ];
-
-    private static readonly HashSet<string> NumericFeatures = ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week"];
-
     private static readonly string[] Sensitive = ["sex", "race", "age_band"];
+
+    // Not a model input: sent beside the features, the app passes it through to the prediction log as context.
+    private static readonly AdultTraffic.ContextField AgeBandField = new("age_band", values => AgeBand(values[0]));
 
     private static readonly string[] Rates = ["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"];
 
@@ -74,16 +62,6 @@ public sealed class FairnessTests(ServerlessMLApp app)
     /// <summary>A rate, or why it is not given (the report's snake_case reason).</summary>
     private readonly record struct ExpectedRate(double? Value, string? Reason);
 
-    /// <summary>Complete rows of adult.data (no '?'): the 14 features and whether income is over 50K.</summary>
-    private static List<(string[] Values, bool Label)> AdultRows(int skip, int count) =>
-        File.ReadLines(ServerlessMLApp.SampleFile("data", "adult.data"))
-            .Where(line => line.Length > 0 && !line.Contains('?', StringComparison.Ordinal))
-            .Skip(skip)
-            .Take(count)
-            .Select(line => line.Split(',').Select(v => v.Trim()).ToArray())
-            .Select(v => (v[..14], v[14] == ">50K"))
-            .ToList();
-
     private static string AgeBand(string age) =>
         double.Parse(age, CultureInfo.InvariantCulture) switch
         {
@@ -98,7 +76,7 @@ public sealed class FairnessTests(ServerlessMLApp app)
     /// </summary>
     private static string Manifest()
     {
-        var manifest = JObject.Parse(File.ReadAllText(ServerlessMLApp.SampleFile("serverlessml.json")));
+        var manifest = JObject.Parse(AdultTraffic.SampleManifest());
         manifest["sensitiveFeatures"] = new JArray(Sensitive);
         manifest["monitoring"] = new JObject
         {
@@ -112,76 +90,22 @@ public sealed class FairnessTests(ServerlessMLApp app)
         return manifest.ToString();
     }
 
-    /// <summary>model.onnx, the manifest, and a reference.csv (rows not sent) that carries age_band as a context column.</summary>
-    private static byte[] Package()
-    {
-        var reference = new StringBuilder(string.Join(",", Features) + ",age_band,income_over_50k\n");
-        foreach (var (values, label) in AdultRows(1000, 1000))
-        {
-            reference.Append(string.Join(",", values)).Append(',').Append(AgeBand(values[0])).Append(',').Append(label ? "true" : "false").Append('\n');
-        }
-
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            zip.CreateEntryFromFile(ServerlessMLApp.SampleFile("model.onnx"), "model.onnx");
-            using (var manifest = new StreamWriter(zip.CreateEntry("serverlessml.json").Open()))
-            {
-                manifest.Write(Manifest());
-            }
-
-            using var writer = new StreamWriter(zip.CreateEntry("reference.csv").Open());
-            writer.Write(reference.ToString());
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static JObject Instance(string[] values)
-    {
-        var instance = new JObject();
-        for (int i = 0; i < Features.Length; i++)
-        {
-            instance[Features[i]] = NumericFeatures.Contains(Features[i]) ? double.Parse(values[i], CultureInfo.InvariantCulture) : values[i];
-        }
-
-        // Not a model input: the app passes it through to the prediction log as context.
-        instance["age_band"] = AgeBand(values[0]);
-        return instance;
-    }
-
-    private async Task<HttpResponseMessage> PostAsync(string path, string json, string? requestId = null)
-    {
-        var content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        message.Headers.Add(HostKeys.KeyHeader, DevHostRun.FunctionKey);
-        if (requestId is not null)
-        {
-            message.Headers.Add("x-request-id", requestId);
-        }
-
-        return await app.Run.Client.SendAsync(message);
-    }
-
     [Fact]
     public async Task Fairness_report_matches_fairlearn_definitions_for_input_and_passthrough_sensitive_features()
     {
         string model = $"fairness-{Guid.NewGuid():N}"[..24];
-        await app.UploadAsync("models", $"{model}/1.zip", BinaryData.FromBytes(Package()));
-        var store = new RegistryStore(app.Run.Storage);
-        var deployed = await Eventually.GetAsync(async () =>
-            (await store.ReadRecordAsync(model))?.Record.FindVersion("1") is { State: ModelVersionStates.Ready or ModelVersionStates.Failed } v ? v : null,
-            $"{model} to be deployed");
-        Assert.True(deployed.State == ModelVersionStates.Ready, deployed.Reason);
+        // The reference.csv holds rows not sent, with age_band as a context column.
+        var reference = AdultTraffic.ReferenceCsv(AdultTraffic.Rows(1000, 1000), [AgeBandField]);
+        await app.DeployAsync(model, "1", AdultTraffic.Package(AdultTraffic.SampleModel(), Manifest(), reference));
 
         // Traffic: 6 requests of 100 rows; every tenth row gets no label, so selection covers more rows than the label rates.
-        var rows = AdultRows(0, RowsSent);
+        var rows = AdultTraffic.Rows(0, RowsSent);
         var sent = new List<SentRow>();
         for (int request = 0; request < RowsSent / RowsPerRequest; request++)
         {
             var batch = rows.Skip(request * RowsPerRequest).Take(RowsPerRequest).ToList();
-            var body = new JObject { ["instances"] = new JArray(batch.Select(r => Instance(r.Values))) };
-            using var response = await PostAsync($"v1/models/{model}:predict", body.ToString(), $"{model}-req-{request}");
+            var body = new JObject { ["instances"] = new JArray(batch.Select(r => AdultTraffic.Instance(r.Values, context: [AgeBandField]))) };
+            using var response = await app.PostJsonAsync($"v1/models/{model}:predict", body.ToString(), $"{model}-req-{request}");
             string text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, text);
             var predictions = JObject.Parse(text)["predictions"]!.Select(p => (bool)p["label"]!).ToList();
@@ -201,7 +125,7 @@ public sealed class FairnessTests(ServerlessMLApp app)
 
         var labels = new JArray(Enumerable.Range(0, RowsSent).Where(i => sent[i].Label is not null)
             .Select(i => new JObject { ["id"] = $"{model}-req-{i / RowsPerRequest}", ["row"] = i % RowsPerRequest, ["label"] = sent[i].Label }));
-        using (var feedback = await PostAsync($"v1/models/{model}/feedback", new JObject { ["labels"] = labels }.ToString()))
+        using (var feedback = await app.PostJsonAsync($"v1/models/{model}/feedback", new JObject { ["labels"] = labels }.ToString()))
         {
             Assert.True(feedback.IsSuccessStatusCode, await feedback.Content.ReadAsStringAsync());
         }
@@ -225,10 +149,10 @@ public sealed class FairnessTests(ServerlessMLApp app)
         // The admin API answers 202 and runs the timer in the background: wait for this run's latest.json.
         var reports = app.Run.Storage.GetBlobContainerClient("reports");
         var latest = await Eventually.GetAsync(
-            async () => await ReadJsonAsync(reports, $"{model}/latest.json") is { } report && GeneratedUtc(report) >= triggered.AddSeconds(-1) ? report : null,
+            async () => await ReportJson.ReadAsync(reports, $"{model}/latest.json") is { } report && ReportJson.GeneratedUtc(report) >= triggered.AddSeconds(-1) ? report : null,
             $"reports/{model}/latest.json of the run fired at {triggered:O}", TimeSpan.FromSeconds(120));
-        string folder = RunFolder(model, latest);
-        var file = await ReadJsonAsync(reports, folder + "fairness.json");
+        string folder = ReportJson.RunFolder(model, latest);
+        var file = await ReportJson.ReadAsync(reports, folder + "fairness.json");
         Assert.NotNull(file);
         var fairness = file["versions"]!.Single(v => (string?)v["version"] == "1")["fairness"]!;
 
@@ -525,18 +449,4 @@ public sealed class FairnessTests(ServerlessMLApp app)
     private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static string Percent(double rate) => (rate * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
-
-    private static async Task<JObject?> ReadJsonAsync(BlobContainerClient container, string name)
-    {
-        var blob = container.GetBlobClient(name);
-        return await blob.ExistsAsync()
-            ? JsonConvert.DeserializeObject<JObject>((await blob.DownloadContentAsync()).Value.Content.ToString(), new JsonSerializerSettings { DateParseHandling = DateParseHandling.None })
-            : null;
-    }
-
-    private static DateTimeOffset GeneratedUtc(JObject report) =>
-        DateTimeOffset.Parse((string)report["generatedUtc"]!, CultureInfo.InvariantCulture);
-
-    private static string RunFolder(string model, JObject report) =>
-        $"{model}/{GeneratedUtc(report).UtcDateTime:yyyy'/'MM'/'dd'/'HHmm}/";
 }

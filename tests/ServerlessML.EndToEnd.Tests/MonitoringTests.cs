@@ -1,11 +1,6 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Azure.Storage.Blobs;
 using Newtonsoft.Json.Linq;
-using ServerlessML.DevHost.Http;
 using ServerlessML.Logging;
 using ServerlessML.Registry;
 using ServerlessML.Testing;
@@ -20,14 +15,6 @@ namespace ServerlessML.EndToEnd.Tests;
 [Collection(ServerlessMLAppCollection.Name)]
 public sealed class MonitoringTests(ServerlessMLApp app)
 {
-    private static readonly string[] Features =
-    [
-        "age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation", "relationship",
-        "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country",
-    ];
-
-    private static readonly HashSet<string> NumericFeatures = ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week"];
-
     // The oldest of the 40 rows sent are 54, 56 and 59: shifted by 36 they land on the manifest's max of 90 (in range)
     // and past it (out of range), so the drift also shows in data quality.
     private const int AgeShift = 36;
@@ -40,81 +27,24 @@ public sealed class MonitoringTests(ServerlessMLApp app)
 
     private const double Tolerance = 1e-9;
 
-    /// <summary>Complete rows of adult.data (no '?'): features and whether income is over 50K.</summary>
-    private static List<(string[] Values, bool Label)> AdultRows(int count) =>
-        File.ReadLines(ServerlessMLApp.SampleFile("data", "adult.data"))
-            .Where(line => line.Length > 0 && !line.Contains('?', StringComparison.Ordinal))
-            .Take(count)
-            .Select(line => line.Split(',').Select(v => v.Trim()).ToArray())
-            .Select(v => (v[..14], v[14] == ">50K"))
-            .ToList();
-
-    private static byte[] Package()
-    {
-        var reference = new StringBuilder(string.Join(",", Features) + ",income_over_50k\n");
-        foreach (var (values, label) in AdultRows(ReferenceRows))
-        {
-            reference.Append(string.Join(",", values)).Append(',').Append(label ? "true" : "false").Append('\n');
-        }
-
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            zip.CreateEntryFromFile(ServerlessMLApp.SampleFile("model.onnx"), "model.onnx");
-            zip.CreateEntryFromFile(ServerlessMLApp.SampleFile("serverlessml.json"), "serverlessml.json");
-            using var writer = new StreamWriter(zip.CreateEntry("reference.csv").Open());
-            writer.Write(reference.ToString());
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static JObject Instance(string[] values, int ageShift)
-    {
-        var instance = new JObject();
-        for (int i = 0; i < Features.Length; i++)
-        {
-            instance[Features[i]] = NumericFeatures.Contains(Features[i])
-                ? double.Parse(values[i], CultureInfo.InvariantCulture) + (Features[i] == "age" ? ageShift : 0)
-                : values[i];
-        }
-
-        return instance;
-    }
-
-    private async Task<HttpResponseMessage> PostAsync(string path, string json, string? requestId = null)
-    {
-        var content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        message.Headers.Add(HostKeys.KeyHeader, DevHostRun.FunctionKey);
-        if (requestId is not null)
-        {
-            message.Headers.Add("x-request-id", requestId);
-        }
-
-        return await app.Run.Client.SendAsync(message);
-    }
-
     [Fact]
     public async Task The_timer_reports_the_traffic_labels_drift_and_groups_that_were_sent()
     {
         string model = $"monitoring-{Guid.NewGuid():N}"[..24];
-        await app.UploadAsync("models", $"{model}/1.zip", BinaryData.FromBytes(Package()));
+        var referenceRows = AdultTraffic.Rows(0, ReferenceRows);
+        var package = AdultTraffic.Package(AdultTraffic.SampleModel(), AdultTraffic.SampleManifest(), AdultTraffic.ReferenceCsv(referenceRows));
+        var deployed = await app.DeployAsync(model, "1", package);
         var store = new RegistryStore(app.Run.Storage);
-        var deployed = await Eventually.GetAsync(async () =>
-            (await store.ReadRecordAsync(model))?.Record.FindVersion("1") is { State: ModelVersionStates.Ready or ModelVersionStates.Failed } v ? v : null,
-            $"{model} to be deployed");
-        Assert.True(deployed.State == ModelVersionStates.Ready, deployed.Reason);
 
         // 4 requests of 10 rows, every age 36 years older than the reference's (drift), one bad request (an error).
-        var rows = AdultRows(40);
-        var sent = rows.Select(r => Instance(r.Values, AgeShift)).ToList();
+        var rows = AdultTraffic.Rows(0, 40);
+        var sent = rows.Select(r => AdultTraffic.Instance(r.Values, AgeShift)).ToList();
         var predicted = new List<bool>();
         var probabilities = new List<double>();
         for (int request = 0; request < 4; request++)
         {
             var body = new JObject { ["instances"] = new JArray(sent.Skip(request * 10).Take(10)) };
-            using var response = await PostAsync($"v1/models/{model}:predict", body.ToString(), $"{model}-req-{request}");
+            using var response = await app.PostJsonAsync($"v1/models/{model}:predict", body.ToString(), $"{model}-req-{request}");
             string text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, text);
             var answers = JObject.Parse(text)["predictions"]!;
@@ -122,14 +52,14 @@ public sealed class MonitoringTests(ServerlessMLApp app)
             probabilities.AddRange(answers.Select(p => (double)p["probability"]!));
         }
 
-        using (var bad = await PostAsync($"v1/models/{model}:predict", """{"instances": "not a list"}""", $"{model}-bad"))
+        using (var bad = await app.PostJsonAsync($"v1/models/{model}:predict", """{"instances": "not a list"}""", $"{model}-bad"))
         {
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         }
 
         // Labels for the first 20 rows (requests 0 and 1).
         var labels = new JArray(Enumerable.Range(0, 20).Select(i => new JObject { ["id"] = $"{model}-req-{i / 10}", ["row"] = i % 10, ["label"] = rows[i].Label }));
-        using (var feedback = await PostAsync($"v1/models/{model}/feedback", new JObject { ["labels"] = labels }.ToString()))
+        using (var feedback = await app.PostJsonAsync($"v1/models/{model}/feedback", new JObject { ["labels"] = labels }.ToString()))
         {
             Assert.True(feedback.IsSuccessStatusCode, await feedback.Content.ReadAsStringAsync());
         }
@@ -147,7 +77,7 @@ public sealed class MonitoringTests(ServerlessMLApp app)
 
         // The admin API answers 202 and runs the timer in the background: wait for latest.json.
         var reports = app.Run.Storage.GetBlobContainerClient("reports");
-        var latest = await Eventually.GetAsync(() => ReadJsonAsync(reports, $"{model}/latest.json"), $"reports/{model}/latest.json", TimeSpan.FromSeconds(120));
+        var latest = await Eventually.GetAsync(() => ReportJson.ReadAsync(reports, $"{model}/latest.json"), $"reports/{model}/latest.json", TimeSpan.FromSeconds(120));
         var version = (JObject)latest["versions"]!.Single(v => (string?)v["version"] == "1");
         var routes = (JObject)version["operations"]!;
 
@@ -187,7 +117,7 @@ public sealed class MonitoringTests(ServerlessMLApp app)
         // sent; numeric features on the bin edges of the version's reference profile.
         var profileJson = await store.DownloadVersionFileAsync(model, "1", ServerlessML.Deployment.ReferenceProfile.FileName);
         Assert.NotNull(profileJson);
-        AssertDrift(version, Parse(profileJson.ToString()), AdultRows(ReferenceRows).Select(r => r.Values).ToList(), sent);
+        AssertDrift(version, ReportJson.Parse(profileJson.ToString()), referenceRows.Select(r => r.Values).ToList(), sent);
 
         // Drift against reference.csv: age moved 36 years and is flagged; the report says so in words.
         Assert.Equal("reference profile", (string?)version["driftBaseline"]);
@@ -197,18 +127,18 @@ public sealed class MonitoringTests(ServerlessMLApp app)
         Assert.Contains(latest["breaches"]!, b => (string?)b["subject"] == "age" && ((string?)b["sentence"])!.Contains("feature 'age'", StringComparison.Ordinal));
 
         // Fairness by sex and race: the group sizes are those of the rows sent.
-        var fairness = (await ReadJsonAsync(reports, RunFolder(model, latest) + "fairness.json"))!;
+        var fairness = (await ReportJson.ReadAsync(reports, ReportJson.RunFolder(model, latest) + "fairness.json"))!;
         var bySex = fairness["versions"]![0]!["fairness"]!["outcomes"]![0]!["groupings"]!.Single(g => g["features"]!.Values<string>().SequenceEqual(["sex"]));
         long males = rows.Count(r => r.Values[9] == "Male");
         Assert.Equal(males, (long)bySex["groups"]!.Single(g => (string?)g["group"]!["values"]![0] == "Male")["n"]!);
-        Assert.NotNull(await ReadJsonAsync(reports, RunFolder(model, latest) + "report.json"));
+        Assert.NotNull(await ReportJson.ReadAsync(reports, ReportJson.RunFolder(model, latest) + "report.json"));
 
         // The management API answers the same report, and runs a new one on demand.
         using var answer = await app.Run.GetAsync($"management/models/{model}/reports/latest", KeyKind.Master);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        Assert.Equal((string?)latest["generatedUtc"], (string?)Parse(await answer.Content.ReadAsStringAsync())["generatedUtc"]);
+        Assert.Equal((string?)latest["generatedUtc"], (string?)ReportJson.Parse(await answer.Content.ReadAsStringAsync())["generatedUtc"]);
         using var rerun = await app.Run.SendAsync(HttpMethod.Post, $"management/models/{model}/reports", KeyKind.Master);
-        var fresh = Parse(await rerun.Content.ReadAsStringAsync());
+        var fresh = ReportJson.Parse(await rerun.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
         Assert.Equal(40, (long)fresh["versions"]!.Single(v => (string?)v["version"] == "1")["rows"]!);
         using var unknown = await app.Run.SendAsync(HttpMethod.Post, "management/models/no-such-model/reports", KeyKind.Master);
@@ -237,14 +167,14 @@ public sealed class MonitoringTests(ServerlessMLApp app)
 
     private static void AssertDataQuality(JObject quality, JArray manifestFeatures, List<JObject> sent)
     {
-        Assert.Equal(Features.Order(StringComparer.Ordinal), quality.Properties().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(AdultTraffic.Features.Order(StringComparer.Ordinal), quality.Properties().Select(p => p.Name).Order(StringComparer.Ordinal));
         foreach (var spec in manifestFeatures)
         {
             string name = (string)spec["name"]!;
             var report = quality[name]!;
             AssertRate(report["nullRate"]!, 0, sent.Count);
             AssertRate(report["typeErrorRate"]!, 0, sent.Count);
-            if (NumericFeatures.Contains(name))
+            if (AdultTraffic.NumericFeatures.Contains(name))
             {
                 double min = (double)spec["min"]!, max = (double)spec["max"]!;
                 AssertRate(report["outOfRangeRate"]!, sent.Count(row => (double)row[name]! < min || (double)row[name]! > max), sent.Count);
@@ -280,11 +210,11 @@ public sealed class MonitoringTests(ServerlessMLApp app)
     {
         var results = version["drift"]!["features"]!.ToDictionary(f => (string)f["feature"]!, f => f);
         var distributions = version["distributions"]!.ToDictionary(d => (string)d["feature"]!, d => d);
-        Assert.Equal(Features.Order(StringComparer.Ordinal), results.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(AdultTraffic.Features.Order(StringComparer.Ordinal), results.Keys.Order(StringComparer.Ordinal));
         int maxDistinct = (int)profile["options"]!["maxDistinctValues"]!;
-        for (int f = 0; f < Features.Length; f++)
+        for (int f = 0; f < AdultTraffic.Features.Count; f++)
         {
-            string name = Features[f];
+            string name = AdultTraffic.Features[f];
             var result = results[name];
             var distribution = distributions[name];
             Assert.Equal("computed", (string?)result["status"]);
@@ -293,7 +223,7 @@ public sealed class MonitoringTests(ServerlessMLApp app)
             Assert.Equal(0, (long)result["currentMissingCount"]!);
 
             long[] referenceCounts, currentCounts;
-            if (NumericFeatures.Contains(name))
+            if (AdultTraffic.NumericFeatures.Contains(name))
             {
                 var referenceValues = reference.Select(r => double.Parse(r[f], CultureInfo.InvariantCulture)).Order().ToArray();
                 var currentValues = sent.Select(row => (double)row[name]!).Order().ToArray();
@@ -508,21 +438,5 @@ public sealed class MonitoringTests(ServerlessMLApp app)
         var negatives = Enumerable.Range(0, actual.Length).Where(i => !actual[i]).Select(i => positiveProbability[i]).ToArray();
         double wins = positives.Sum(p => negatives.Sum(n => p > n ? 1 : p == n ? 0.5 : 0));
         return wins / ((double)positives.Length * negatives.Length);
-    }
-
-    private static async Task<JObject?> ReadJsonAsync(BlobContainerClient container, string name)
-    {
-        var blob = container.GetBlobClient(name);
-        return await blob.ExistsAsync() ? Parse((await blob.DownloadContentAsync()).Value.Content.ToString()) : null;
-    }
-
-    /// <summary>Dates stay the strings they were written as.</summary>
-    private static JObject Parse(string json) =>
-        Newtonsoft.Json.JsonConvert.DeserializeObject<JObject>(json, new Newtonsoft.Json.JsonSerializerSettings { DateParseHandling = Newtonsoft.Json.DateParseHandling.None })!;
-
-    private static string RunFolder(string model, JObject report)
-    {
-        var time = DateTimeOffset.Parse((string)report["generatedUtc"]!, CultureInfo.InvariantCulture).UtcDateTime;
-        return $"{model}/{time:yyyy'/'MM'/'dd'/'HHmm}/";
     }
 }

@@ -4,7 +4,9 @@ using System.Text;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessML.DevHost.Configuration;
+using ServerlessML.DevHost.Http;
 using ServerlessML.DevHost.Samples;
+using ServerlessML.Registry;
 using ServerlessML.Testing;
 
 namespace ServerlessML.EndToEnd.Tests;
@@ -13,7 +15,8 @@ namespace ServerlessML.EndToEnd.Tests;
 /// The real Functions app (src/ServerlessML.Functions build output) under DevHost, with the settings of
 /// local.settings.sample.json pointed at this test process's Azurite, and the sample model deployed.
 /// A new end-to-end case needs only this fixture: <see cref="Run"/> for HTTP (with or without keys),
-/// <see cref="UploadAsync"/> to drop a blob where a trigger watches, and <c>Run.RunNowAsync</c> to run a timer.
+/// <see cref="PostJsonAsync"/> for function-key calls, <see cref="UploadAsync"/> to drop a blob where a trigger watches
+/// (<see cref="DeployAsync"/> to deploy a model package through it), and <c>Run.RunNowAsync</c> to run a timer.
 /// </summary>
 public sealed class ServerlessMLApp : IAsyncLifetime
 {
@@ -60,8 +63,29 @@ public sealed class ServerlessMLApp : IAsyncLifetime
     public Task<HttpResponseMessage> PostJsonFileAsync(string path, string file) =>
         PostJsonAsync(path, File.ReadAllText(file));
 
-    public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
-        Run.SendAsync(HttpMethod.Post, path, KeyKind.Function, new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
+    /// <summary>
+    /// POSTs JSON with the function key; <paramref name="requestId"/> (x-request-id) names the request for feedback
+    /// labels, <paramref name="routingKey"/> (x-routing-key) is the caller that canary routing keeps on one side.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostJsonAsync(string path, string json, string? requestId = null, string? routingKey = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+        };
+        request.Headers.Add(HostKeys.KeyHeader, DevHostRun.FunctionKey);
+        if (requestId is not null)
+        {
+            request.Headers.Add("x-request-id", requestId);
+        }
+
+        if (routingKey is not null)
+        {
+            request.Headers.Add("x-routing-key", routingKey);
+        }
+
+        return await Run.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Uploads a blob into a container of the app's storage account (e.g. models/{model}/{version}.onnx).</summary>
     public async Task<BlobClient> UploadAsync(string container, string name, BinaryData content)
@@ -71,6 +95,18 @@ public sealed class ServerlessMLApp : IAsyncLifetime
         var blob = client.GetBlobClient(name);
         await blob.UploadAsync(content, overwrite: true).ConfigureAwait(false);
         return blob;
+    }
+
+    /// <summary>Uploads models/{model}/{version}.zip and waits until the blob trigger has made the version ready.</summary>
+    public async Task<ModelVersionRecord> DeployAsync(string model, string version, byte[] package)
+    {
+        await UploadAsync("models", $"{model}/{version}.zip", BinaryData.FromBytes(package)).ConfigureAwait(false);
+        var store = new RegistryStore(Run.Storage);
+        var deployed = await Eventually.GetAsync(async () =>
+            (await store.ReadRecordAsync(model).ConfigureAwait(false))?.Record.FindVersion(version) is { State: ModelVersionStates.Ready or ModelVersionStates.Failed } v ? v : null,
+            $"models/{model}/{version}.zip to be deployed").ConfigureAwait(false);
+        Assert.True(deployed.State == ModelVersionStates.Ready, deployed.Reason);
+        return deployed;
     }
 }
 
