@@ -230,7 +230,7 @@ public sealed class MonitoringThresholds
     [JsonProperty("minDisparateImpact", NullValueHandling = NullValueHandling.Ignore)]
     public double? MinDisparateImpact { get; set; }
 
-    /// <summary>Groups with fewer rows are flagged "too few rows" instead of judged (default 30).</summary>
+    /// <summary>A group's rate resting on fewer rows (labelled positives for TPR, negatives for FPR) is flagged instead of judged (default 30).</summary>
     [JsonProperty("fairnessMinGroupSize", NullValueHandling = NullValueHandling.Ignore)]
     public int? FairnessMinGroupSize { get; set; }
 
