@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using Google.Protobuf;
 using ServerlessML.Testing.Onnx.Proto;
@@ -37,6 +39,7 @@ public sealed class OnnxGraphBuilder
     private readonly GraphProto graph;
     private readonly SortedDictionary<string, long> opsets = new(StringComparer.Ordinal) { [DefaultDomain] = DefaultOpset };
     private readonly List<StringStringEntryProto> metadata = [];
+    private readonly SortedDictionary<string, MemoryStream> externalFiles = new(StringComparer.Ordinal);
     private long irVersion = DefaultIrVersion;
 
     public OnnxGraphBuilder(string graphName)
@@ -83,6 +86,42 @@ public sealed class OnnxGraphBuilder
         graph.Initializer.Add(tensor);
         return this;
     }
+
+    /// <summary>
+    /// Adds a float initializer whose values live in the external-data file <paramref name="location"/>
+    /// (appended after what earlier calls put there), as exporters do with large weights. The
+    /// location is written as given, so tests can also write models that point outside their folder;
+    /// <see cref="ExternalDataFiles"/> gives the files' bytes.
+    /// </summary>
+    public OnnxGraphBuilder ExternalInitializer(string name, long[] dims, float[] values, string location)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        var tensor = Tensor(name, OnnxDataType.Float, dims, values.Length);
+        if (!externalFiles.TryGetValue(location, out var file))
+        {
+            file = new MemoryStream();
+            externalFiles.Add(location, file);
+        }
+
+        long offset = file.Length;
+        byte[] bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        file.Write(bytes);
+        tensor.DataLocation = TensorProto.Types.DataLocation.External;
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(CultureInfo.InvariantCulture) });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = bytes.Length.ToString(CultureInfo.InvariantCulture) });
+        graph.Initializer.Add(tensor);
+        return this;
+    }
+
+    /// <summary>The external-data files of the initializers added with <see cref="ExternalInitializer"/>, by location.</summary>
+    public IReadOnlyDictionary<string, byte[]> ExternalDataFiles() =>
+        externalFiles.ToDictionary(file => file.Key, file => file.Value.ToArray(), StringComparer.Ordinal);
 
     public OnnxGraphBuilder Initializer(string name, long[] dims, long[] values)
     {

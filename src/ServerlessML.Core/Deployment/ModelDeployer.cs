@@ -663,17 +663,54 @@ public sealed class ModelDeployer
 
     private OnnxModel LoadOnnx(DeploymentRun run, byte[] onnx, ModelPackage package)
     {
+        CheckExternalDataInPackage(onnx, package);
         try
         {
-            return OnnxModel.Load(run.Name.Model, run.Name.Version, onnx, _serving);
+            return OnnxModel.Load(run.Name.Model, run.Name.Version, onnx, _serving, package.ExternalDataDirectory);
+        }
+        catch (ExternalDataException e)
+        {
+            throw new DeploymentRefusedException(DeploymentSteps.Load, e.Message, e);
         }
         catch (OnnxRuntimeException e)
         {
-            string hint = package.ExternalDataFiles.Count > 0
-                ? " Models with external-data files are not served yet: save the model with its weights inside model.onnx."
-                : " Check that the file is an ONNX model (not zipped, not truncated) and that its operators and opsets are supported by ONNX Runtime.";
-            throw new DeploymentRefusedException(DeploymentSteps.Load, $"ONNX Runtime cannot load {RegistryPaths.ModelFileName}: {e.Message.TrimEnd('.')}.{hint}", e);
+            throw new DeploymentRefusedException(DeploymentSteps.Load,
+                $"ONNX Runtime cannot load {RegistryPaths.ModelFileName}: {e.Message.TrimEnd('.')}. " +
+                "Check that the file is an ONNX model (not zipped, not truncated) and that its operators and opsets are supported by ONNX Runtime.", e);
         }
+    }
+
+    /// <summary>
+    /// Refuses a model whose external-data locations are not plain names, or name files the package does not
+    /// hold, with what to do about it; before ONNX Runtime opens any file.
+    /// </summary>
+    private static void CheckExternalDataInPackage(byte[] onnx, ModelPackage package)
+    {
+        IReadOnlyList<ExternalDataReference> references;
+        try
+        {
+            references = ExternalDataReferences.Read(onnx);
+        }
+        catch (ExternalDataException e)
+        {
+            throw new DeploymentRefusedException(DeploymentSteps.Load, e.Message, e);
+        }
+        catch (InvalidDataException)
+        {
+            return; // not protobuf: ONNX Runtime refuses it next, with its own message
+        }
+
+        var missing = references.FirstOrDefault(r => !package.ExternalDataFiles.Contains(r.Location, StringComparer.Ordinal));
+        if (missing is null)
+        {
+            return;
+        }
+
+        string start = $"Tensor '{missing.Tensor}' of {RegistryPaths.ModelFileName} keeps its data in the external file '{missing.Location}', ";
+        throw new DeploymentRefusedException(DeploymentSteps.Load, package.ExternalDataDirectory is null
+            ? start + $"but a bare .onnx upload carries no other file: upload a .zip holding {RegistryPaths.ModelFileName} and its external-data files."
+            : start + $"which the package does not hold (its external-data files: {(package.ExternalDataFiles.Count == 0 ? "none" : string.Join(", ", package.ExternalDataFiles))}): " +
+                $"add '{missing.Location}' {ModelPackage.ExternalDataNaming}.");
     }
 
     private async Task<ModelSignature?> ProductionSignatureAsync(string model, string production, CancellationToken cancellationToken)
@@ -707,8 +744,9 @@ public sealed class ModelDeployer
             using var loaded = OnnxModel.Load(model, production, onnx.ToArray(), _serving);
             return loaded.Signature;
         }
-        catch (OnnxRuntimeException e)
+        catch (Exception e) when (e is OnnxRuntimeException or ExternalDataException)
         {
+            // A directly published model with external data: its files are not read for a mere comparison.
             _logger.LogWarning(e, "Production model {Model} version {Version} does not load; its signature is not compared.", model, production);
             return null;
         }

@@ -40,6 +40,9 @@ public sealed partial class ModelPackage
     /// <summary>External-data files of model.onnx, by their names in the package (the top folder).</summary>
     public IReadOnlyList<string> ExternalDataFiles { get; private set; } = [];
 
+    /// <summary>The folder holding the external-data files (and nothing else), where ONNX Runtime reads them; null for a bare .onnx upload.</summary>
+    public string? ExternalDataDirectory { get; private set; }
+
     /// <summary>The names of all files in the package, as the package lists them.</summary>
     public IReadOnlyList<string> Files { get; private set; } = [];
 
@@ -145,6 +148,7 @@ public sealed partial class ModelPackage
             {
                 Files = files.Select(f => f.Entry.FullName).ToList(),
                 ExternalDataFiles = external,
+                ExternalDataDirectory = Path.Combine(directory, "external"),
                 UnpackedBytes = total,
             };
             package.ManifestPath = seen.Contains(RegistryPaths.ManifestFileName) ? Path.Combine(directory, RegistryPaths.ManifestFileName) : null;
@@ -157,6 +161,10 @@ public sealed partial class ModelPackage
 
     /// <summary>The local file of an external-data file, by its name in the package.</summary>
     public string ExternalDataPath(string name) => Path.Combine(Directory, "external", name);
+
+    /// <summary>Where and how external-data files go in a package, for messages.</summary>
+    internal static string ExternalDataNaming =>
+        $"at the top level of the zip, beside {RegistryPaths.ModelFileName}, with a name ending in {string.Join(", ", ExternalDataExtensions)}";
 
     private static string AllowedNames =>
         $"{RegistryPaths.ModelFileName}, {RegistryPaths.ManifestFileName}, {ReferenceFileName}, {SmokeRequestName}, {SmokeExpectedName} " +

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using ServerlessML.Registry;
 
 namespace ServerlessML.Inference;
 
@@ -8,15 +9,20 @@ namespace ServerlessML.Inference;
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
+    /// <summary>ONNX Runtime's session option for the folder of external-data files of a model loaded from memory.</summary>
+    private const string ExternalDataFolderConfigKey = "session.model_external_initializers_file_folder_path";
+
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly IDisposable? _ownedFiles;
 
-    private OnnxModel(string name, string version, InferenceSession session, long sizeBytes)
+    private OnnxModel(string name, string version, InferenceSession session, long sizeBytes, IDisposable? ownedFiles)
     {
         Name = name;
         Version = version;
         _session = session;
         SizeBytes = sizeBytes;
+        _ownedFiles = ownedFiles;
         Signature = ModelSignature.FromSession(session);
     }
 
@@ -24,15 +30,26 @@ public sealed class OnnxModel : IDisposable
 
     public string Version { get; }
 
+    /// <summary>The size of model.onnx plus its external-data files.</summary>
     public long SizeBytes { get; }
 
     public ModelSignature Signature { get; }
 
     /// <summary>Creates a session from ONNX bytes; throws <see cref="OnnxRuntimeException"/> when ONNX Runtime refuses the model.</summary>
-    public static OnnxModel Load(string name, string version, byte[] onnx, ServingOptions options)
+    public static OnnxModel Load(string name, string version, byte[] onnx, ServingOptions options) =>
+        Load(name, version, onnx, options, externalDataFolder: null);
+
+    /// <summary>
+    /// Creates a session from ONNX bytes whose external-data files, if any, are in <paramref name="externalDataFolder"/>.
+    /// Every external location is checked to be a plain file name present in that folder before ONNX Runtime
+    /// opens anything (<see cref="ExternalDataException"/> otherwise). <paramref name="ownedFiles"/>, when given,
+    /// is disposed with the model (the serving path's local copy of the files); if loading throws, the caller keeps it.
+    /// </summary>
+    public static OnnxModel Load(string name, string version, byte[] onnx, ServingOptions options, string? externalDataFolder, IDisposable? ownedFiles = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(options);
+        long externalBytes = CheckExternalData(onnx, externalDataFolder);
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -41,10 +58,16 @@ public sealed class OnnxModel : IDisposable
             // Exporters such as ML.NET declare shapes that ORT merges leniently, with a warning per node; errors still log.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (externalDataFolder is not null)
+        {
+            // A model loaded from bytes has no folder of its own: this tells ORT where its external files are.
+            sessionOptions.AddSessionConfigEntry(ExternalDataFolderConfigKey, Path.GetFullPath(externalDataFolder));
+        }
+
         var session = new InferenceSession(onnx, sessionOptions);
         try
         {
-            return new OnnxModel(name, version, session, onnx.LongLength);
+            return new OnnxModel(name, version, session, onnx.LongLength + externalBytes, ownedFiles);
         }
         catch
         {
@@ -96,6 +119,40 @@ public sealed class OnnxModel : IDisposable
     {
         _session.Dispose();
         _runOptions.Dispose();
+        _ownedFiles?.Dispose();
+    }
+
+    /// <summary>
+    /// Refuses external data that has no folder, names a path outside it, or is missing there, before ONNX
+    /// Runtime sees the model (which, from bytes and without a folder, would look in the working directory).
+    /// Returns the external files' total size.
+    /// </summary>
+    private static long CheckExternalData(byte[] onnx, string? externalDataFolder)
+    {
+        IReadOnlyList<ExternalDataReference> references;
+        try
+        {
+            references = ExternalDataReferences.Read(onnx);
+        }
+        catch (InvalidDataException)
+        {
+            // Not protobuf at all: ONNX Runtime refuses it too, with its own message.
+            return 0;
+        }
+
+        if (references.Count == 0)
+        {
+            return 0;
+        }
+
+        if (externalDataFolder is null)
+        {
+            var first = references[0];
+            throw new ExternalDataException(
+                $"Tensor '{first.Tensor}' of {RegistryPaths.ModelFileName} keeps its data in the external file '{first.Location}', but the model was loaded without its external-data files.");
+        }
+
+        return ExternalDataReferences.CheckFiles(references, externalDataFolder);
     }
 
     private TensorSpec FindOutput(string name) =>

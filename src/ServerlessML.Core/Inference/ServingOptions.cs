@@ -20,7 +20,7 @@ public sealed class ServingOptions
     /// <summary>Memory that loaded sessions may take together, by estimate; least recently used are unloaded beyond it.</summary>
     public long SessionMemoryBudgetBytes { get; set; } = 1024L * 1024 * 1024;
 
-    /// <summary>Estimated resident memory of a session as a multiple of its ONNX file size.</summary>
+    /// <summary>Estimated resident memory of a session as a multiple of its ONNX file size (model.onnx plus its external-data files).</summary>
     public double SessionMemoryPerModelByte { get; set; } = 2.0;
 
     /// <summary>How long a request waits for its model to load before it gets 503 with Retry-After.</summary>
@@ -34,6 +34,13 @@ public sealed class ServingOptions
 
     /// <summary>Shadow runs in flight at once per instance; beyond it shadow copies are dropped and counted.</summary>
     public int MaxConcurrentShadowRuns { get; set; } = 4;
+
+    /// <summary>
+    /// Local folder where this instance copies the external-data files of the versions it loads, as
+    /// {folder}/{model}/{version}/, for ONNX Runtime to read; a copy is deleted when its session is unloaded.
+    /// Must be writable: the default, under the temp folder, is on Azure Functions Flex Consumption.
+    /// </summary>
+    public string LocalModelsFolder { get; set; } = Path.Combine(Path.GetTempPath(), "serverlessml", "models");
 
     /// <summary>ONNX Runtime threads per Run; 1 keeps small models fast when many requests run at once. 0 lets ORT choose.</summary>
     public int IntraOpThreads { get; set; } = 1;
