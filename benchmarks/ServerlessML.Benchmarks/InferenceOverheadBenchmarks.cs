@@ -17,8 +17,9 @@ namespace ServerlessML.Benchmarks;
 
 /// <summary>
 /// What the serving path costs on top of ONNX Runtime: an infer request through the HTTP function
-/// (JSON in, checks, session from the cache, run, JSON out) against InferenceSession.Run on the same
-/// model, session options and input, with the inputs already built. The ratio is the overhead.
+/// (JSON in, checks, session from the cache, run, JSON out; or binary tensor data in and out) against
+/// InferenceSession.Run on the same model, session options and input, with the inputs already built.
+/// The ratio is the overhead.
 /// </summary>
 [Config(typeof(InProcess))]
 [MemoryDiagnoser]
@@ -27,6 +28,7 @@ public class InferenceOverheadBenchmarks
     private ServingHarness _harness = null!;
     private string _model = "";
     private byte[] _body = [];
+    private string? _jsonLength;
     private InferenceSession _session = null!;
     private RunOptions _runOptions = null!;
     private string[] _inputNames = [];
@@ -41,11 +43,14 @@ public class InferenceOverheadBenchmarks
         /// <summary>The dense network, 256 rows of 4 floats.</summary>
         DenseBatch256,
 
+        /// <summary>The dense network, 256 rows of 4 floats, input and outputs as binary tensor data.</summary>
+        DenseBatch256Binary,
+
         /// <summary>The ML.NET Adult model, 1 row: 14 inputs, 8 of them strings.</summary>
         AdultRow,
     }
 
-    [Params(Workload.DenseRow, Workload.DenseBatch256, Workload.AdultRow)]
+    [Params(Workload.DenseRow, Workload.DenseBatch256, Workload.DenseBatch256Binary, Workload.AdultRow)]
     public Workload Case { get; set; }
 
     [GlobalSetup]
@@ -60,6 +65,7 @@ public class InferenceOverheadBenchmarks
         {
             case Workload.DenseRow:
             case Workload.DenseBatch256:
+            case Workload.DenseBatch256Binary:
                 int rows = Case == Workload.DenseRow ? 1 : 256;
                 onnx = TestModels.DenseNetwork.Bytes();
                 var values = Enumerable.Range(0, rows * 4).Select(i => (float)Math.Sin(i)).ToArray();
@@ -71,7 +77,19 @@ public class InferenceOverheadBenchmarks
                 break;
         }
 
-        _body = Encoding.UTF8.GetBytes(ToJson(request));
+        if (Case == Workload.DenseBatch256Binary)
+        {
+            var input = request.Inputs[0];
+            byte[] binary = BinaryTensorBodies.Encode(input.Data);
+            string json = $$$"""{"inputs":[{"name":"{{{input.Name}}}","shape":[{{{string.Join(",", input.Shape)}}}],"datatype":"FP32","parameters":{"binary_data_size":{{{binary.Length}}}}}],"parameters":{"binary_data_output":true}}""";
+            (_body, int jsonLength) = BinaryTensorBodies.Compose(json, binary);
+            _jsonLength = jsonLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            _body = Encoding.UTF8.GetBytes(ToJson(request));
+        }
+
         _model = _harness.PublishAsync(onnx).GetAwaiter().GetResult();
 
         using var sessionOptions = new SessionOptions { IntraOpNumThreads = options.IntraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
@@ -103,6 +121,10 @@ public class InferenceOverheadBenchmarks
         context.Request.Method = "POST";
         context.Request.Body = new MemoryStream(_body, writable: false);
         context.Request.ContentLength = _body.Length;
+        if (_jsonLength is not null)
+        {
+            context.Request.Headers[BinaryTensorBodies.HeaderName] = _jsonLength;
+        }
         context.Response.Body = Stream.Null;
         var result = new ModelInfer(_harness.Service).Run(context.Request, _model).GetAwaiter().GetResult();
         result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor())).GetAwaiter().GetResult();

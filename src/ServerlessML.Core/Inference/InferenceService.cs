@@ -67,11 +67,11 @@ public sealed class InferenceService
         {
             using var content = await RequestBody.ReadAsync(call.Body, call.ContentLength, _options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             route = await _router.RouteAsync(call.Model, call.Version, call.RoutingKey, cancellationToken).ConfigureAwait(false);
-            var answer = await RunAsync(route, content, protocol, id, observed, cancellationToken).ConfigureAwait(false);
+            var answer = await RunAsync(route, content, call.InferenceHeaderContentLength, protocol, id, observed, cancellationToken).ConfigureAwait(false);
             (id, rows) = (answer.RequestId!, answer.Rows);
             if (route.ShadowVersion is { } shadow)
             {
-                StartShadow(route with { Version = shadow, Kind = RouteKind.Shadow, ShadowVersion = null }, content.ToArray(), protocol, id);
+                StartShadow(route with { Version = shadow, Kind = RouteKind.Shadow, ShadowVersion = null }, content.ToArray(), call.InferenceHeaderContentLength, protocol, id);
             }
 
             Observe(call.Model, route, id, protocol, started, rows, null, observed);
@@ -85,19 +85,19 @@ public sealed class InferenceService
         }
     }
 
-    private async Task<(ServingResponse Response, string? RequestId, int Rows)> RunAsync(ModelRoute route, MemoryStream content, ServingProtocol protocol, string id, Observation observed, CancellationToken cancellationToken)
+    /// <param name="binaryHeader">Header Inference-Header-Content-Length as sent; null for a JSON-only body.</param>
+    private async Task<(ServingResponse Response, string? RequestId, int Rows)> RunAsync(ModelRoute route, MemoryStream content, string? binaryHeader, ServingProtocol protocol, string id, Observation observed, CancellationToken cancellationToken)
     {
         using var lease = await _sessions.AcquireAsync(route.Model, route.Version, cancellationToken).ConfigureAwait(false);
         var loaded = lease.Model;
         observed.Manifest = loaded.Manifest;
-        using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
         if (protocol == ServingProtocol.OpenInference)
         {
-            var request = V2RequestReader.Read(text, _options);
+            var request = ReadInferRequest(content, binaryHeader);
             id = request.Id ?? id;
             int rows = request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(request.Inputs[0].Shape[0], int.MaxValue) : 1;
             using var outputs = loaded.Onnx.Run(request.Inputs, request.RequestedOutputs);
-            var response = ServingResponse.Write(w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
+            var response = WriteInferResponse(route, id, request, outputs);
             if (WantsDetail(id, loaded.Manifest))
             {
                 try
@@ -114,6 +114,12 @@ public sealed class InferenceService
         }
         else
         {
+            if (binaryHeader is not null)
+            {
+                throw ServingException.BadRequest($"Header {BinaryTensorData.HeaderName} is for binary tensor data, which only v2/models/{{model}}/infer takes: V1 predict reads a JSON body.");
+            }
+
+            using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
             var layout = TabularLayout.For(route.Model, loaded.Onnx.Signature, loaded.Manifest);
             var request = InstancesReader.Read(text, layout, _options);
             id = request.Id ?? id;
@@ -133,6 +139,45 @@ public sealed class InferenceService
 
             return (response, id, request.Rows);
         }
+    }
+
+    /// <summary>
+    /// Reads an Open Inference Protocol request: the whole body as JSON, or, with header
+    /// Inference-Header-Content-Length, that many bytes of JSON followed by binary tensor data.
+    /// </summary>
+    private InferenceRequest ReadInferRequest(MemoryStream content, string? binaryHeader)
+    {
+        if (binaryHeader is null)
+        {
+            using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+            return V2RequestReader.Read(text, _options);
+        }
+
+        int jsonLength = BinaryTensorData.ParseJsonLength(binaryHeader, content.Length);
+        if (!content.TryGetBuffer(out var body))
+        {
+            throw new InvalidOperationException("The request body buffer must be publicly visible to read binary tensor data without a copy.");
+        }
+
+        using var json = new MemoryStream(body.Array!, body.Offset, jsonLength, writable: false);
+        using var jsonText = new StreamReader(json, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
+        return V2RequestReader.Read(jsonText, _options, body.AsMemory(jsonLength));
+    }
+
+    /// <summary>The JSON answer, or JSON followed by binary tensor data when the request asked for any output as binary.</summary>
+    private static ServingResponse WriteInferResponse(ModelRoute route, string id, InferenceRequest request, ModelOutputs outputs)
+    {
+        bool IsBinary(OutputValue output) => request.IsBinaryOutput(output.Spec.Name);
+        if (!outputs.All.Any(IsBinary))
+        {
+            return ServingResponse.Write(w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs), route.Version, id);
+        }
+
+        return ServingResponse.WriteWithBinary(
+            w => V2ResponseWriter.WriteInferResponse(w, route.Model, route.Version, id, outputs, IsBinary),
+            body => V2ResponseWriter.WriteBinaryOutputs(body, outputs, IsBinary),
+            route.Version,
+            id);
     }
 
     /// <summary>Whether an observer wants the request's rows, which are then taken while the outputs are still alive.</summary>
@@ -155,7 +200,7 @@ public sealed class InferenceService
     /// Runs a copy of the request on the shadow version after the caller has its answer. Bounded: when
     /// the shadow path is busy the copy is dropped and counted, never queued behind live traffic.
     /// </summary>
-    private void StartShadow(ModelRoute shadow, byte[] body, ServingProtocol protocol, string id)
+    private void StartShadow(ModelRoute shadow, byte[] body, string? binaryHeader, ServingProtocol protocol, string id)
     {
         if (!_shadowSlots.Wait(0))
         {
@@ -173,8 +218,8 @@ public sealed class InferenceService
             var observed = new Observation();
             try
             {
-                using var content = new MemoryStream(body, writable: false);
-                rows = (await RunAsync(shadow, content, protocol, id, observed, CancellationToken.None).ConfigureAwait(false)).Rows;
+                using var content = new MemoryStream(body, 0, body.Length, writable: false, publiclyVisible: true);
+                rows = (await RunAsync(shadow, content, binaryHeader, protocol, id, observed, CancellationToken.None).ConfigureAwait(false)).Rows;
             }
             catch (ServingException e)
             {
@@ -242,6 +287,7 @@ public sealed class InferenceService
         w.WriteValue(ServerVersion);
         w.WritePropertyName("extensions");
         w.WriteStartArray();
+        w.WriteValue(BinaryTensorData.ExtensionName);
         w.WriteValue("kserve_v1_predict");
         w.WriteEndArray();
         w.WriteEndObject();

@@ -44,4 +44,13 @@ public sealed class InferenceRequest
 
     /// <summary>Outputs the caller asked for; empty means all.</summary>
     public List<string> RequestedOutputs { get; } = [];
+
+    /// <summary>Request parameter binary_data_output: every output as binary tensor data unless the output says otherwise.</summary>
+    public bool BinaryDataOutput { get; set; }
+
+    /// <summary>Parameter binary_data of the requested outputs that set it, by output name.</summary>
+    public Dictionary<string, bool> OutputBinaryData { get; } = [];
+
+    /// <summary>Whether output <paramref name="name"/> is answered as binary tensor data: its own binary_data, else binary_data_output.</summary>
+    public bool IsBinaryOutput(string name) => OutputBinaryData.TryGetValue(name, out bool binary) ? binary : BinaryDataOutput;
 }

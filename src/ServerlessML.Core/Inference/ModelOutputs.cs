@@ -124,6 +124,47 @@ public sealed class OutputValue
         }
     }
 
+    /// <summary>The byte length of the tensor as binary tensor data: elements × element size, or for strings each one's 4-byte length and its UTF-8 bytes.</summary>
+    public long BinaryByteSize()
+    {
+        if (ElementType != TensorElementType.String)
+        {
+            return checked(ElementCount * BinaryTensorData.ElementSize(DataType ?? throw Unsupported()));
+        }
+
+        long size = 0;
+        for (int i = 0; i < ElementCount; i++)
+        {
+            // ONNX Runtime holds strings as UTF-8, the bytes the protocol sends.
+            size += 4 + _value.GetStringElementAsSpan(i).Length;
+        }
+
+        return size;
+    }
+
+    /// <summary>Writes the tensor as binary tensor data, straight from native memory (little-endian on the hosts this app runs on).</summary>
+    public void WriteBinary(Stream body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (DataType is null)
+        {
+            throw Unsupported();
+        }
+
+        if (ElementType != TensorElementType.String)
+        {
+            body.Write(_value.GetTensorMutableRawData());
+            return;
+        }
+
+        for (int i = 0; i < ElementCount; i++)
+        {
+            BinaryTensorData.WriteString(body, _value.GetStringElementAsSpan(i));
+        }
+    }
+
+    private NotSupportedException Unsupported() => new($"Output '{Spec.Name}' has element type {ElementType}, which the protocol cannot carry.");
+
     /// <summary>Reads a sequence of maps (ZipMap) into class scores, one entry a row.</summary>
     public IReadOnlyList<ClassScores> ReadClassScores()
     {

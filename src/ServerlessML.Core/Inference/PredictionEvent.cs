@@ -29,6 +29,13 @@ public sealed record ServingRequest(string Model, Stream Body)
 
     /// <summary>Header x-routing-key: keeps one caller on one side of a canary split.</summary>
     public string? RoutingKey { get; init; }
+
+    /// <summary>
+    /// Header Inference-Header-Content-Length as sent (<see cref="BinaryTensorData.HeaderName"/>): the byte
+    /// length of the JSON at the start of a body that carries binary tensor data after it; null for a
+    /// JSON-only body. Checked by the service, so that a bad value is refused and logged like any bad request.
+    /// </summary>
+    public string? InferenceHeaderContentLength { get; init; }
 }
 
 /// <summary>One served (or refused) prediction request, as observers see it.</summary>

@@ -7,10 +7,19 @@ public static class V2ResponseWriter
 {
     public const string Platform = "onnxruntime_onnx";
 
-    public static void WriteInferResponse(JsonWriter writer, string model, string version, string requestId, ModelOutputs outputs)
+    /// <summary>Writes an inference response with every output's data in JSON.</summary>
+    public static void WriteInferResponse(JsonWriter writer, string model, string version, string requestId, ModelOutputs outputs) =>
+        WriteInferResponse(writer, model, version, requestId, outputs, static _ => false);
+
+    /// <summary>
+    /// Writes the JSON of an inference response; an output for which <paramref name="binary"/> is true gets
+    /// parameters.binary_data_size instead of data, and its bytes follow the JSON (<see cref="WriteBinaryOutputs"/>).
+    /// </summary>
+    public static void WriteInferResponse(JsonWriter writer, string model, string version, string requestId, ModelOutputs outputs, Func<OutputValue, bool> binary)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(binary);
         writer.WriteStartObject();
         writer.WritePropertyName("model_name");
         writer.WriteValue(model);
@@ -22,11 +31,39 @@ public static class V2ResponseWriter
         writer.WriteStartArray();
         foreach (var output in outputs.All)
         {
-            WriteOutput(writer, output);
+            WriteOutput(writer, output, binary(output));
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the binary tensor data of the outputs for which <paramref name="binary"/> is true, in the order
+    /// of the response's outputs: what follows the JSON that <see cref="WriteInferResponse(JsonWriter, string, string, string, ModelOutputs, Func{OutputValue, bool})"/> wrote.
+    /// </summary>
+    public static void WriteBinaryOutputs(Stream body, ModelOutputs outputs, Func<OutputValue, bool> binary)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(binary);
+        foreach (var output in outputs.All)
+        {
+            if (!binary(output))
+            {
+                continue;
+            }
+
+            if (output.IsTensor)
+            {
+                output.WriteBinary(body);
+            }
+            else
+            {
+                var (_, scores) = ClassScoreMatrix(output);
+                body.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scores.AsSpan()));
+            }
+        }
     }
 
     public static void WriteModelMetadata(JsonWriter writer, string model, IEnumerable<string> versions, string version, ModelSignature signature)
@@ -89,7 +126,7 @@ public static class V2ResponseWriter
         writer.WriteEndArray();
     }
 
-    private static void WriteOutput(JsonWriter writer, OutputValue output)
+    private static void WriteOutput(JsonWriter writer, OutputValue output, bool binary)
     {
         writer.WriteStartObject();
         writer.WritePropertyName("name");
@@ -99,10 +136,26 @@ public static class V2ResponseWriter
             writer.WritePropertyName("datatype");
             writer.WriteValue(output.DataType?.ToProtocolName() ?? output.ElementType.ToString());
             WriteShape(writer, output.Shape);
-            writer.WritePropertyName("data");
-            writer.WriteStartArray();
-            output.WriteElements(writer, 0, output.ElementCount);
-            writer.WriteEndArray();
+            if (binary)
+            {
+                WriteBinarySize(writer, output.BinaryByteSize(), null);
+            }
+            else
+            {
+                writer.WritePropertyName("data");
+                writer.WriteStartArray();
+                output.WriteElements(writer, 0, output.ElementCount);
+                writer.WriteEndArray();
+            }
+        }
+        else if (output.Spec.Kind == ValueKind.SequenceOfMaps && binary)
+        {
+            // As binary, the ZipMap tensor is plain FP32 data; its classes stay in parameters.
+            var (classes, scores) = ClassScoreMatrix(output);
+            writer.WritePropertyName("datatype");
+            writer.WriteValue("FP32");
+            WriteShape(writer, [output.ReadClassScores().Count, classes.Length]);
+            WriteBinarySize(writer, scores.Length * sizeof(float), classes);
         }
         else if (output.Spec.Kind == ValueKind.SequenceOfMaps)
         {
@@ -142,6 +195,45 @@ public static class V2ResponseWriter
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteBinarySize(JsonWriter writer, long size, string[]? classes)
+    {
+        writer.WritePropertyName("parameters");
+        writer.WriteStartObject();
+        if (classes is not null)
+        {
+            writer.WritePropertyName("classes");
+            writer.WriteStartArray();
+            foreach (string c in classes)
+            {
+                writer.WriteValue(c);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WritePropertyName("binary_data_size");
+        writer.WriteValue(size);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A ZipMap output as the [rows, classes] FP32 tensor the JSON answer gives, classes in the first row's order.</summary>
+    private static (string[] Classes, float[] Scores) ClassScoreMatrix(OutputValue output)
+    {
+        var rows = output.ReadClassScores();
+        string[] classes = rows.Count > 0 ? rows[0].Classes : [];
+        var scores = new float[rows.Count * classes.Length];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            for (int c = 0; c < classes.Length; c++)
+            {
+                int i = Array.IndexOf(rows[r].Classes, classes[c]);
+                scores[(r * classes.Length) + c] = i < 0 ? 0f : rows[r].Scores[i];
+            }
+        }
+
+        return (classes, scores);
     }
 
     private static void WriteShape(JsonWriter writer, long[] shape)

@@ -6,8 +6,9 @@ using ServerlessML.Inference;
 namespace ServerlessML.Functions.Http;
 
 /// <summary>
-/// Maps serving answers and <see cref="ServingException"/>s onto HTTP: status, the JSON body, and the
-/// x-model-version and x-request-id headers. The one place where serving meets HTTP.
+/// Maps serving answers and <see cref="ServingException"/>s onto HTTP: status, the JSON body (and binary
+/// tensor data with its Inference-Header-Content-Length), and the x-model-version and x-request-id
+/// headers. The one place where serving meets HTTP.
 /// </summary>
 public static class ServingHttp
 {
@@ -19,7 +20,7 @@ public static class ServingHttp
     public static string? RequestId(HttpRequest request) =>
         request.Headers.TryGetValue(RequestIdHeader, out var id) && !string.IsNullOrWhiteSpace(id) ? id.ToString() : null;
 
-    /// <summary>The serving request an HTTP request carries: body, its length, and the id and routing headers.</summary>
+    /// <summary>The serving request an HTTP request carries: body, its length, and the id, routing and binary-data headers.</summary>
     public static ServingRequest ToServingRequest(HttpRequest request, string model, string? version = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -29,6 +30,8 @@ public static class ServingHttp
             ContentLength = request.ContentLength,
             RequestId = RequestId(request),
             RoutingKey = request.Headers.TryGetValue(RoutingKeyHeader, out var key) && !string.IsNullOrEmpty(key) ? key.ToString() : null,
+            // Passed as sent: the service checks it, so a bad value is refused and logged like any bad request.
+            InferenceHeaderContentLength = request.Headers.TryGetValue(BinaryTensorData.HeaderName, out var jsonLength) ? jsonLength.ToString() : null,
         };
     }
 
@@ -77,7 +80,17 @@ public static class ServingHttp
         {
             var http = context.HttpContext.Response;
             http.StatusCode = response.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            http.ContentType = "application/json; charset=utf-8";
+            if (response.BinaryJsonLength is { } jsonLength)
+            {
+                // JSON followed by binary tensor data; the JSON alone is application/json (as Triton answers).
+                http.ContentType = BinaryTensorData.ContentType;
+                http.Headers[BinaryTensorData.HeaderName] = jsonLength.ToString(CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                http.ContentType = "application/json; charset=utf-8";
+            }
+
             if (response.ModelVersion is not null)
             {
                 http.Headers[ModelVersionHeader] = response.ModelVersion;
