@@ -1,4 +1,5 @@
 using Microsoft.ApplicationInsights;
+using ServerlessML.Functions.Telemetry;
 using ServerlessML.Logging;
 
 namespace ServerlessML.Functions.Logging;
@@ -7,6 +8,6 @@ namespace ServerlessML.Functions.Logging;
 public sealed class PredictionLogTelemetry(TelemetryClient telemetry) : IPredictionLogMetrics
 {
     public void RecordsDropped(string model, int count) =>
-        // GetMetric pre-aggregates locally: a burst of drops costs no request per drop.
-        telemetry.GetMetric("PredictionLogDropped", "Model").TrackValue(count, model);
+        // Pre-aggregated locally: a burst of drops costs no request per drop.
+        PerModelMetrics.Get(telemetry, "PredictionLogDropped", "Model").TrackValue(count, model);
 }

@@ -11,12 +11,12 @@ public sealed class PredictionTelemetry(TelemetryClient telemetry) : IPrediction
         ArgumentNullException.ThrowIfNull(prediction);
         string version = prediction.Version ?? "none";
         string route = prediction.Route?.ToString() ?? "none";
-        // GetMetric pre-aggregates locally, so this costs no request per prediction.
-        telemetry.GetMetric("PredictionLatencyMs", "Model", "Version", "Route")
+        // Pre-aggregated locally, so this costs no request per prediction.
+        PerModelMetrics.Get(telemetry, "PredictionLatencyMs", "Model", "Version", "Route")
             .TrackValue(prediction.Latency.TotalMilliseconds, prediction.Model, version, route);
-        telemetry.GetMetric("PredictionRows", "Model", "Version", "Route")
+        PerModelMetrics.Get(telemetry, "PredictionRows", "Model", "Version", "Route")
             .TrackValue(prediction.Rows, prediction.Model, version, route);
-        telemetry.GetMetric("PredictionErrors", "Model", "Version", "Code")
+        PerModelMetrics.Get(telemetry, "PredictionErrors", "Model", "Version", "Code")
             .TrackValue(prediction.Error is null ? 0 : 1, prediction.Model, version, prediction.Error?.ToString() ?? "none");
     }
 }

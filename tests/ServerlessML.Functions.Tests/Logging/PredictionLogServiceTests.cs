@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ServerlessML.Functions.Logging;
-using ServerlessML.Functions.Tests.Monitoring;
 using ServerlessML.Inference;
 using ServerlessML.Logging;
 using ServerlessML.Registry;
