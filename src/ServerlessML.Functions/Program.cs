@@ -32,8 +32,21 @@ builder.Services.AddPredictionLog();
 builder.Services.AddSingleton<IPredictionLogMetrics, PredictionLogTelemetry>();
 builder.Services.AddHostedService<PredictionLogService>();
 builder.Services.Configure<ReportOptions>(builder.Configuration.GetSection(ReportOptions.SectionName));
-// The window has its own top-level setting, next to MonitoringSchedule, as the design names it.
-builder.Services.Configure<ReportOptions>(o => o.Window = builder.Configuration.GetValue(ReportOptions.WindowSetting, o.Window));
+builder.Services.Configure<ReportOptions>(o =>
+{
+    // The window has its own top-level setting, next to MonitoringSchedule, as the design names it. Durations are read
+    // so that 24:00:00 is 24 hours (the binder's TimeSpan.Parse makes it 24 days).
+    string horizonSetting = $"{ReportOptions.SectionName}:{nameof(ReportOptions.LabelHorizon)}";
+    if (builder.Configuration[ReportOptions.WindowSetting] is { Length: > 0 } window)
+    {
+        o.Window = ReportOptions.ParseDuration(ReportOptions.WindowSetting, window);
+    }
+
+    if (builder.Configuration[horizonSetting] is { Length: > 0 } horizon)
+    {
+        o.LabelHorizon = ReportOptions.ParseDuration(horizonSetting, horizon);
+    }
+});
 builder.Services.AddMonitoringReports();
 builder.Services.AddSingleton<IReportObserver, ReportTelemetry>();
 

@@ -82,6 +82,8 @@ public sealed class MonitoringTests(ServerlessMLApp app)
         var routes = (JObject)version["operations"]!;
 
         Assert.Equal(1, (int)latest["schemaVersion"]!);
+        // The sample settings' MonitoringWindow 24:00:00 is 24 hours, not TimeSpan.Parse's 24 days.
+        Assert.Equal(TimeSpan.FromHours(24), ReportJson.GeneratedUtc(latest) - DateTimeOffset.Parse((string)latest["window"]!["from"]!, CultureInfo.InvariantCulture));
         Assert.Equal(deployed.ModelSha256 ?? deployed.Sha256, (string?)version["modelSha256"]);
         Assert.Equal(5, routes.Properties().Sum(r => (long)r.Value["requests"]!));
         Assert.Equal(1, routes.Properties().Sum(r => (long)r.Value["errors"]!));
