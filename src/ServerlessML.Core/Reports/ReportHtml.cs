@@ -270,12 +270,21 @@ public static class ReportHtml
                         .Append("</td><td>").Append(Text(RateValueText(group.FalsePositiveRate))).Append("</td><td>").Append(Text(RateValueText(group.Accuracy))).Append("</td></tr>");
                 }
 
-                html.Append("</table><table><tr><th>Figure</th><th>Compared</th><th>Value</th><th>95% interval</th></tr>");
+                html.Append("</table><table><tr><th>Figure</th><th>Compared</th><th>Value</th><th>95% interval</th><th>Limit</th><th>Within the limit?</th></tr>");
                 foreach (var figure in grouping.Figures)
                 {
+                    // The limit column shows only the judged comparisons (between groups by default), as the breaches do.
+                    var limit = fairness.Settings.JudgedMethods.Contains(figure.Method)
+                        ? fairness.Settings.Limits.FirstOrDefault(l => l.Metric == figure.Metric)
+                        : null;
+                    bool breached = fairness.Breaches.Any(b => b.Outcome == outcome.Outcome && b.Metric == figure.Metric && b.Method == figure.Method
+                        && b.Features.SequenceEqual(grouping.Features));
+                    string within = limit is null || figure.Value is null ? "" : breached ? "no" : "yes";
                     html.Append("<tr><td>").Append(Text(Words(figure.Metric.ToString()))).Append("</td><td>").Append(Text(Words(figure.Method.ToString())))
                         .Append("</td><td>").Append(Text(figure.Value is { } v ? Number(v) : figure.NotComputedBecause ?? "not computed"))
-                        .Append("</td><td>").Append(Text(figure.Interval is { } i ? $"{Number(i.Lower)} to {Number(i.Upper)}" : "")).Append("</td></tr>");
+                        .Append("</td><td>").Append(Text(figure.Interval is { } i ? $"{Number(i.Lower)} to {Number(i.Upper)}" : ""))
+                        .Append("</td><td>").Append(Text(limit is null ? "" : $"{(limit.Kind == LimitKind.Maximum ? "at most" : "at least")} {Number(limit.Limit)}"))
+                        .Append("</td><td>").Append(breached ? "<strong>no</strong>" : Text(within)).Append("</td></tr>");
                 }
 
                 html.Append("</table>");

@@ -54,6 +54,28 @@ public sealed class ReportHtmlTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Each_fairness_figure_shows_its_limit_and_whether_it_is_within_it()
+    {
+        var (_, report, html) = await DriftedReportAsync();
+        var fairness = report.Versions.Single().Fairness!;
+        var page = XDocument.Load(XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore }));
+
+        var figureRows = page.Descendants("table")
+            .Where(t => t.Descendants("th").Any(th => th.Value == "Within the limit?"))
+            .SelectMany(t => t.Elements("tr").Skip(1))
+            .Select(r => r.Elements("td").Select(td => td.Value).ToList())
+            .ToList();
+
+        // One "no" per fairness breach, each with its limit; judged figures within their limit say "yes".
+        Assert.NotEmpty(fairness.Breaches);
+        var breached = figureRows.Where(r => r[5] == "no").ToList();
+        Assert.Equal(fairness.Breaches.Count, breached.Count);
+        Assert.All(breached, r => Assert.StartsWith("at most ", r[4], StringComparison.Ordinal));
+        Assert.Contains(figureRows, r => r is [_, "between groups", _, _, "at least 0.8", "yes" or "no"]);
+        Assert.All(figureRows.Where(r => r[1] == "to overall"), r => Assert.Equal(("", ""), (r[4], r[5])));
+    }
+
+    [Fact]
     public async Task Headless_chromium_renders_the_page_to_a_screenshot()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install it with apt-get update && apt-get install -y --no-install-recommends chromium (.ci/run does).");
