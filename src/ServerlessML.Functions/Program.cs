@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessML.Functions.Logging;
 using ServerlessML.Functions.Monitoring;
+using ServerlessML.Functions.Serving;
 using ServerlessML.Functions.Storage;
 using ServerlessML.Functions.Telemetry;
 using ServerlessML.Inference;
@@ -31,6 +32,7 @@ builder.Services.Configure<FeedbackOptions>(builder.Configuration.GetSection(Fee
 builder.Services.AddPredictionLog();
 builder.Services.AddSingleton<IPredictionLogMetrics, PredictionLogTelemetry>();
 builder.Services.AddHostedService<PredictionLogService>();
+builder.Services.AddHostedService<ModelWarmupService>();
 builder.Services.Configure<ReportOptions>(builder.Configuration.GetSection(ReportOptions.SectionName));
 builder.Services.Configure<ReportOptions>(o =>
 {

@@ -42,6 +42,18 @@ public sealed class ServingOptions
     /// </summary>
     public string LocalModelsFolder { get; set; } = Path.Combine(Path.GetTempPath(), "serverlessml", "models");
 
+    /// <summary>
+    /// Whether a worker, when it starts, loads the production version (and the canary version) of the registry's
+    /// models in the background, so that its first requests find their sessions loaded. Requests are served meanwhile.
+    /// </summary>
+    public bool WarmUpOnStart { get; set; } = true;
+
+    /// <summary>
+    /// Most models whose versions a starting worker loads, in name order; the memory budget may stop it sooner
+    /// (warm-up never unloads a session to load another). 0 loads none.
+    /// </summary>
+    public int WarmUpMaxModels { get; set; } = 20;
+
     /// <summary>ONNX Runtime threads per Run; 1 keeps small models fast when many requests run at once. 0 lets ORT choose.</summary>
     public int IntraOpThreads { get; set; } = 1;
 }

@@ -65,6 +65,30 @@ public sealed class SessionCache : IDisposable
         }
     }
 
+    /// <summary>True while a load of the version is under way (not yet loaded, not failed).</summary>
+    public bool IsLoading(string model, string version)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue((model, version), out var entry) && entry.Model is null && entry.Failure is null;
+        }
+    }
+
+    /// <summary>The memory a session is estimated to take for an ONNX model of this size (model.onnx plus its external data).</summary>
+    public long EstimateSessionBytes(long onnxBytes) => (long)(onnxBytes * _options.SessionMemoryPerModelByte);
+
+    /// <summary>
+    /// Whether <paramref name="sessionBytes"/> more would fit beside the loaded sessions within the memory budget,
+    /// that is, could be loaded without unloading any: for loads that must not displace what is already in use.
+    /// </summary>
+    public bool HasRoomFor(long sessionBytes)
+    {
+        lock (_gate)
+        {
+            return _loadedBytes + sessionBytes <= _options.SessionMemoryBudgetBytes;
+        }
+    }
+
     public IReadOnlyList<(string Model, string Version)> LoadedVersions()
     {
         lock (_gate)
@@ -163,7 +187,7 @@ public sealed class SessionCache : IDisposable
             lock (_gate)
             {
                 entry.Model = loaded;
-                entry.Bytes = (long)(loaded.Onnx.SizeBytes * _options.SessionMemoryPerModelByte);
+                entry.Bytes = EstimateSessionBytes(loaded.Onnx.SizeBytes);
                 if (entry.Evicted)
                 {
                     // Removed while loading (the cache was disposed): the waiting requests' leases free it.
