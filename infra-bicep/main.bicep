@@ -1,7 +1,8 @@
 // ServerlessML in one resource group: a Flex Consumption Functions app (.NET 10 isolated),
 // its storage account with the containers of the design, Log Analytics and Application
 // Insights, a user-assigned identity with the least roles it needs, the Event Grid system
-// topic for model uploads, and alerts on threshold breaches and failed deployments.
+// topic for model uploads, and alerts on threshold breaches, failed deployments and canaries
+// the canary judge rolled back.
 // After publishing the code, deploy eventgrid-subscription.bicep (see README.md).
 
 targetScope = 'resourceGroup'
@@ -36,6 +37,10 @@ param monitoringSchedule string = '0 0 * * * *'
 
 @description('Window each monitoring report covers, as a TimeSpan.')
 param monitoringWindow string = '24:00:00'
+
+@description('Key of the HMAC that stores the manifest\'s logging.hash fields (app setting PredictionLog__HashSalt): the salt, or a Key Vault reference @Microsoft.KeyVault(SecretUri=https://<vault>.vault.<suffix>/secrets/<name>) that the app identity may read (Key Vault Secrets User). Keep it stable: a new salt stops hashed values matching older ones. Empty: no setting, and hashed fields are plain SHA-256.')
+@secure()
+param predictionLogHashSalt string = ''
 
 @description('Action group resource ID that alerts notify; empty creates the alerts without notifications.')
 param alertActionGroupId string = ''
@@ -129,6 +134,9 @@ module functionApp 'modules/function-app.bicep' = {
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     monitoringSchedule: monitoringSchedule
     monitoringWindow: monitoringWindow
+    // Null rather than empty: `bicep snapshot` (the infra tests) cannot evaluate a secure module parameter
+    // that has a value, and would then see none of the app settings.
+    predictionLogHashSalt: empty(predictionLogHashSalt) ? null : predictionLogHashSalt
     tags: allTags
   }
 }
@@ -166,7 +174,7 @@ output eventGridSystemTopicName string = storage.outputs.systemTopicName
 @description('Application Insights component with the app telemetry and custom events.')
 output applicationInsightsName string = monitoring.outputs.applicationInsightsName
 
-@description('Alert rules on ThresholdBreached and ModelDeploymentFailed events.')
+@description('Alert rules on ThresholdBreached and ModelDeploymentFailed events, and on CanaryJudged events that rolled a canary back.')
 output alertRuleNames string[] = alerts.outputs.alertRuleNames
 
 @description('Command that prints the default function key (the key is not an output: it is a secret).')

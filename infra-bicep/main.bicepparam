@@ -13,5 +13,10 @@ param alwaysReadyHttpInstances = 0
 param monitoringSchedule = '0 0 * * * *'
 param monitoringWindow = '24:00:00'
 
-// Set to an action group's resource ID to be notified of threshold breaches and failed deployments.
+// Set to an action group's resource ID to be notified of threshold breaches, failed deployments and
+// canary rollbacks.
 param alertActionGroupId = ''
+
+// Key of the prediction log's hashed fields (PredictionLog__HashSalt). Rather than writing the salt here,
+// append `--parameters predictionLogHashSalt='@Microsoft.KeyVault(SecretUri=<secret URI>)'` to the deployment
+// (README.md, Parameters); left empty, hashed fields are plain SHA-256.

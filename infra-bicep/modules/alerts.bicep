@@ -1,5 +1,6 @@
 // Log search alerts on the custom events the app writes to Application Insights
-// (design section 8): a monitoring threshold was crossed, or a model deployment failed.
+// (design section 8): a monitoring threshold was crossed, a model deployment failed, or the
+// canary judge rolled a canary back.
 
 @description('Azure region for the alert rules.')
 param location string
@@ -22,7 +23,18 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-var rules = [
+// One rule per custom event; `where` narrows it to events with given properties (customDimensions).
+type alertRule = {
+  suffix: string
+  displayName: string
+  description: string
+  eventName: string
+  @description('KQL condition on the event\'s row; null: every event of that name fires the rule.')
+  where: string?
+  severity: int
+}
+
+var rules alertRule[] = [
   {
     suffix: 'threshold-breached'
     displayName: 'ServerlessML: monitoring threshold breached'
@@ -36,6 +48,14 @@ var rules = [
     description: 'An uploaded model version failed validation or deployment and was not served (customEvents name ModelDeploymentFailed).'
     eventName: 'ModelDeploymentFailed'
     severity: 1
+  }
+  {
+    suffix: 'canary-rolled-back'
+    displayName: 'ServerlessML: canary rolled back'
+    description: 'The canary judge rolled back a canary: the new model version did worse than production on error rate, p95 latency or prediction drift (past its rollout.promoteAfter limit), so it takes no more traffic and production keeps serving. Nothing to roll back by hand; find out why the new version did worse before deploying it again. In customEvents (name CanaryJudged, Verdict "roll back"): Model and Version name the canary, Production the version kept, Description the figure that failed; every figure is in the canary section of reports/{model}/latest.json.'
+    eventName: 'CanaryJudged'
+    where: 'tostring(customDimensions.Verdict) == "roll back"'
+    severity: 2
   }
 ]
 
@@ -58,7 +78,7 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
       criteria: {
         allOf: [
           {
-            query: 'customEvents | where name == "${rule.eventName}"'
+            query: 'customEvents | where name == "${rule.eventName}"${rule.?where == null ? '' : ' | where ${rule.?where}'}'
             timeAggregation: 'Count'
             operator: 'GreaterThan'
             threshold: 0

@@ -52,6 +52,10 @@ param monitoringSchedule string
 @description('Window a monitoring report covers, as a TimeSpan (d.hh:mm:ss).')
 param monitoringWindow string
 
+@description('Key of the prediction log\'s hashed fields (app setting PredictionLog__HashSalt): the salt itself, or a Key Vault reference such as @Microsoft.KeyVault(SecretUri=https://<vault>.vault.<suffix>/secrets/<name>) that App Service resolves with the app\'s identity. Null or empty leaves the setting out.')
+@secure()
+param predictionLogHashSalt string?
+
 param tags object
 
 // Settings of an identity-based connection named `prefix`, in the form the Functions
@@ -71,7 +75,9 @@ var appSettings = union(
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     MonitoringSchedule: monitoringSchedule
     MonitoringWindow: monitoringWindow
-  }
+  },
+  // Only when given; without it the app hashes with plain SHA-256 and logs a warning.
+  empty(predictionLogHashSalt) ? {} : { PredictionLog__HashSalt: predictionLogHashSalt }
 )
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
@@ -103,6 +109,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references in app settings resolve with this identity; the app has no system-assigned one.
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       appSettings: [for setting in items(appSettings): { name: setting.key, value: setting.value }]

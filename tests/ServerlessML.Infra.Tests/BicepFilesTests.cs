@@ -49,7 +49,7 @@ public sealed class BicepFilesTests(InfraBuild infra)
             Assert.True(run.WarningsAndErrors.Count == 0, run.ToString());
         }
 
-        foreach (var snapshot in new[] { infra.Main, infra.MainCustom, infra.EventGrid })
+        foreach (var snapshot in new[] { infra.Main, infra.MainCustom, infra.MainSalted, infra.EventGrid })
         {
             Assert.NotEmpty(snapshot.Resources);
             Assert.Empty(snapshot.Diagnostics);

@@ -186,7 +186,85 @@ public sealed class FunctionAppTests(InfraBuild infra)
         Assert.True(refusedSiteConfig.Count == 0, $"siteConfig properties Flex Consumption refuses: {string.Join(", ", refusedSiteConfig)}");
     }
 
+    [Fact]
+    public void HashSaltParameterIsSecureAndEmptyByDefault()
+    {
+        var parameter = (JObject?)infra.MainTemplate["parameters"]?["predictionLogHashSalt"];
+        var moduleParameter = (JObject?)FunctionAppDeployment()["properties"]?["template"]?["parameters"]?["predictionLogHashSalt"];
+
+        Assert.NotNull(parameter);
+        Assert.Equal("securestring", (string?)parameter["type"]);
+        Assert.Equal("", (string?)parameter["defaultValue"]);
+        Assert.NotNull(moduleParameter);
+        Assert.Equal("securestring", (string?)moduleParameter["type"]);
+        Assert.Contains("Key Vault reference", (string?)parameter["metadata"]?["description"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HashSaltIsInNoOutput()
+    {
+        var templates = TemplateJson.WithNestedTemplates(infra.MainTemplate).ToList();
+
+        Assert.Contains(templates, entry => entry.Path == "function-app");
+        foreach (var (path, template) in templates)
+        {
+            foreach (var output in TemplateJson.Outputs(template))
+            {
+                Assert.DoesNotContain("HashSalt", output.Value.ToString(), StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        Assert.NotEmpty(infra.MainSalted.Outputs.Properties());
+        Assert.DoesNotContain("prediction-log-salt", infra.MainSalted.Outputs.ToString(), StringComparison.Ordinal);
+        // The snapshot keeps the value of a secure parameter out of everything it predicts, too.
+        Assert.DoesNotContain("prediction-log-salt", infra.MainSaltedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HashSaltSettingIsLeftOutWithoutASalt()
+    {
+        var settings = AppSettings();
+
+        Assert.False(settings.ContainsKey("PredictionLog__HashSalt"), "With no salt given the app must get no PredictionLog__HashSalt setting.");
+        // The other settings are still evaluated: the empty salt did not make the whole list unknown.
+        Assert.Equal("24:00:00", settings["MonitoringWindow"]);
+    }
+
+    [Fact]
+    public void HashSaltSettingIsAddedFromTheParameterOnlyWhenItIsNotEmpty()
+    {
+        // `bicep snapshot` does not evaluate a secure parameter that has a value, so the given-salt case is
+        // pinned down on the compiled expressions: main passes null for an empty salt, and the module adds
+        // the setting, with the parameter as its value, only when the salt is not empty.
+        var deployment = FunctionAppDeployment();
+        var appSettings = (string?)deployment["properties"]?["template"]?["variables"]?["appSettings"];
+
+        Assert.Equal(
+            "[if(empty(parameters('predictionLogHashSalt')), createObject('value', null()), createObject('value', parameters('predictionLogHashSalt')))]",
+            (string?)deployment["properties"]?["parameters"]?["predictionLogHashSalt"]);
+        Assert.NotNull(appSettings);
+        Assert.Contains(
+            ", if(empty(parameters('predictionLogHashSalt')), createObject(), createObject('PredictionLog__HashSalt', parameters('predictionLogHashSalt'))))]",
+            appSettings,
+            StringComparison.Ordinal);
+        Assert.True(appSettings.StartsWith("[union(", StringComparison.Ordinal), appSettings);
+        Assert.Single(infra.SnapshotRuns, run => run.Arguments.StartsWith("snapshot salted.bicepparam", StringComparison.Ordinal) && run.ExitCode == 0);
+    }
+
+    [Fact]
+    public void KeyVaultReferencesResolveWithTheAppIdentity()
+    {
+        var identityId = (string)infra.Main.Single("Microsoft.ManagedIdentity/userAssignedIdentities")["id"]!;
+
+        Assert.Equal(identityId, (string?)Site()["properties"]?["keyVaultReferenceIdentity"]);
+    }
+
     private JObject Site() => infra.Main.Single(SiteType);
+
+    /// <summary>The compiled nested deployment of modules/function-app.bicep in main.json.</summary>
+    private JObject FunctionAppDeployment() =>
+        Assert.Single(TemplateJson.Resources(infra.MainTemplate),
+            resource => (string?)resource["type"] == "Microsoft.Resources/deployments" && (string?)resource["name"] == "function-app");
 
     /// <summary>App settings by name; Azure compares setting names case-insensitively.</summary>
     private Dictionary<string, string> AppSettings()

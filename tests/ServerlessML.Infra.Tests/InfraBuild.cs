@@ -18,6 +18,9 @@ public sealed class InfraBuild : IAsyncLifetime
     public const string CustomActionGroupId =
         "/subscriptions/3f2504e0-4f89-41d3-9a0c-0305e82c3301/resourceGroups/rg-ops/providers/Microsoft.Insights/actionGroups/ag-oncall";
 
+    // A Key Vault reference, the form README.md recommends for the prediction log's hash salt.
+    public const string CustomHashSalt = "@Microsoft.KeyVault(SecretUri=https://kv-ops.vault.azure.net/secrets/prediction-log-salt)";
+
     private readonly string root = Directory.CreateTempSubdirectory("serverlessml-infra-").FullName;
 
     public string SourceDirectory { get; } = Path.Combine(BuildSettings.RepositoryRoot, "infra-bicep");
@@ -45,6 +48,12 @@ public sealed class InfraBuild : IAsyncLifetime
     /// <summary>main.bicep with always-ready instances and an action group.</summary>
     public DeploymentSnapshot MainCustom { get; private set; } = null!;
 
+    /// <summary>main.bicep with a prediction log hash salt (a secure parameter, which the snapshot does not evaluate).</summary>
+    public DeploymentSnapshot MainSalted { get; private set; } = null!;
+
+    /// <summary>The text of the MainSalted snapshot file, to search for the salt.</summary>
+    public string MainSaltedText { get; private set; } = "";
+
     public DeploymentSnapshot EventGrid { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -66,6 +75,10 @@ public sealed class InfraBuild : IAsyncLifetime
             using '../infra-bicep/main.bicep'
             param alwaysReadyHttpInstances = {CustomAlwaysReadyHttpInstances}
             param alertActionGroupId = '{CustomActionGroupId}'
+            """);
+        await File.WriteAllTextAsync(Path.Combine(paramsDirectory, "salted.bicepparam"), $"""
+            using '../infra-bicep/main.bicep'
+            param predictionLogHashSalt = '{CustomHashSalt}'
             """);
         await File.WriteAllTextAsync(Path.Combine(paramsDirectory, "eventgrid.bicepparam"), """
             using '../infra-bicep/eventgrid-subscription.bicep'
@@ -99,6 +112,7 @@ public sealed class InfraBuild : IAsyncLifetime
         {
             BicepCli.RunAsync(CopyDirectory, ["snapshot", "main.bicepparam", .. snapshotArguments], cancellation),
             BicepCli.RunAsync(paramsDirectory, ["snapshot", "custom.bicepparam", .. snapshotArguments], cancellation),
+            BicepCli.RunAsync(paramsDirectory, ["snapshot", "salted.bicepparam", .. snapshotArguments], cancellation),
             BicepCli.RunAsync(paramsDirectory, ["snapshot", "eventgrid.bicepparam", .. snapshotArguments], cancellation),
         };
 
@@ -112,6 +126,10 @@ public sealed class InfraBuild : IAsyncLifetime
         EventGridTemplate = await ReadJsonIfPresentAsync(Path.Combine(CopyDirectory, "eventgrid-subscription.json"));
         Main = await ReadSnapshotAsync(Path.Combine(CopyDirectory, "main.snapshot.json"));
         MainCustom = await ReadSnapshotAsync(Path.Combine(paramsDirectory, "custom.snapshot.json"));
+        MainSalted = await ReadSnapshotAsync(Path.Combine(paramsDirectory, "salted.snapshot.json"));
+        MainSaltedText = File.Exists(Path.Combine(paramsDirectory, "salted.snapshot.json"))
+            ? await File.ReadAllTextAsync(Path.Combine(paramsDirectory, "salted.snapshot.json"))
+            : "";
         EventGrid = await ReadSnapshotAsync(Path.Combine(paramsDirectory, "eventgrid.snapshot.json"));
     }
 
