@@ -51,7 +51,7 @@ public class BinaryTensorRequestTests(ServedModels models) : IClassFixture<Serve
 
         var answer = await InferAsync(ModelNamed(model), body, jsonLength.ToString(CultureInfo.InvariantCulture));
 
-        Assert.True(answer.Status == 400, $"{name}: expected 400, got {answer.Status}: {answer.Text}");
+        Assert.True(answer.Status == 400, $"{name}: expected 400, got {answer.Status}: {answer.Body}");
         Assert.Contains(fragment, answer.Error, StringComparison.Ordinal);
     }
 
@@ -100,7 +100,7 @@ public class BinaryTensorRequestTests(ServedModels models) : IClassFixture<Serve
     {
         var request = BinaryRequest(Encoding.UTF8.GetBytes("""{"instances":[{"color":"red","size":1}]}"""), "10");
 
-        var answer = await RunAsync(request, r => new Predict(models.Harness.Service).Run(r, models.Strings));
+        var answer = await FunctionCall.RunAsync(request, r => new Predict(models.Harness.Service).Run(r, models.Strings));
 
         Assert.Equal(400, answer.Status);
         Assert.Contains("only v2/models/{model}/infer takes", answer.Error, StringComparison.Ordinal);
@@ -117,8 +117,8 @@ public class BinaryTensorRequestTests(ServedModels models) : IClassFixture<Serve
         Assert.Equal(200, answer.Status);
         Assert.Equal("application/octet-stream", answer.Headers.ContentType.ToString());
         int length = int.Parse(answer.Headers[Header].ToString(), CultureInfo.InvariantCulture);
-        Assert.Equal(answer.Body.Length, answer.Headers.ContentLength);
-        var (json, binary) = BinaryTensorBodies.Split(answer.Body, length);
+        Assert.Equal(answer.Bytes.Length, answer.Headers.ContentLength);
+        var (json, binary) = BinaryTensorBodies.Split(answer.Bytes, length);
         Assert.Equal("bin-1", (string?)json["id"]);
         Assert.Equal("1", answer.Headers["x-model-version"].ToString());
         var output = json["outputs"]![0]!;
@@ -138,7 +138,7 @@ public class BinaryTensorRequestTests(ServedModels models) : IClassFixture<Serve
         Assert.Equal(200, answer.Status);
         Assert.Equal("application/json; charset=utf-8", answer.Headers.ContentType.ToString());
         Assert.False(answer.Headers.ContainsKey(Header));
-        Assert.Equal(3, JObject.Parse(answer.Text)["outputs"]![0]!["data"]!.Count());
+        Assert.Equal(3, JObject.Parse(answer.Body)["outputs"]![0]!["data"]!.Count());
     }
 
     [Fact]
@@ -160,31 +160,12 @@ public class BinaryTensorRequestTests(ServedModels models) : IClassFixture<Serve
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    private Task<BinaryAnswer> InferAsync(string model, byte[] body, string? header, params (string Name, string Value)[] headers) =>
-        RunAsync(BinaryRequest(body, header, headers), r => new ModelInfer(models.Harness.Service).Run(r, model));
+    private Task<FunctionAnswer> InferAsync(string model, byte[] body, string? header, params (string Name, string Value)[] headers) =>
+        FunctionCall.RunAsync(BinaryRequest(body, header, headers), r => new ModelInfer(models.Harness.Service).Run(r, model));
 
-    private static HttpRequest BinaryRequest(byte[] body, string? header, params (string Name, string Value)[] headers)
-    {
-        var request = FunctionCall.Request("POST", null, [.. headers, .. header is null ? [] : new[] { (Header, header) }]);
-        request.Body = new MemoryStream(body);
-        request.ContentLength = body.Length;
-        request.ContentType = "application/octet-stream";
-        return request;
-    }
+    private static HttpRequest BinaryRequest(byte[] body, string? header, params (string Name, string Value)[] headers) =>
+        FunctionCall.Request(body, "application/octet-stream", [.. headers, .. header is null ? [] : new[] { (Header, header) }]);
 
-    private static async Task<BinaryAnswer> RunAsync(HttpRequest request, Func<HttpRequest, Task<IActionResult>> function)
-    {
-        var result = await function(request);
-        var context = request.HttpContext;
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        return new BinaryAnswer(context.Response.StatusCode, context.Response.Headers, ((MemoryStream)context.Response.Body).ToArray());
-    }
 
-    /// <summary>An answer kept as bytes: a binary answer is not text.</summary>
-    private sealed record BinaryAnswer(int Status, IHeaderDictionary Headers, byte[] Body)
-    {
-        public string Text => Encoding.UTF8.GetString(Body);
 
-        public string Error => (string?)JObject.Parse(Text)["error"] ?? throw new InvalidOperationException($"No \"error\" in {Text}");
-    }
 }

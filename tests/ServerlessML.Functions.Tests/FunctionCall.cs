@@ -9,8 +9,11 @@ using Newtonsoft.Json.Linq;
 namespace ServerlessML.Functions.Tests;
 
 /// <summary>What an HTTP function answered: status, headers and body, as a client would see them.</summary>
-public sealed record FunctionAnswer(int Status, IHeaderDictionary Headers, string Body)
+/// <param name="Bytes">The body as sent: a binary tensor or compressed answer is not text.</param>
+public sealed record FunctionAnswer(int Status, IHeaderDictionary Headers, byte[] Bytes)
 {
+    public string Body => Encoding.UTF8.GetString(Bytes);
+
     public JObject Json => JObject.Parse(Body);
 
     public string Error => (string?)Json["error"] ?? throw new InvalidOperationException($"No \"error\" in {Body}");
@@ -20,6 +23,16 @@ public sealed record FunctionAnswer(int Status, IHeaderDictionary Headers, strin
 public static class FunctionCall
 {
     private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+    /// <summary>A request with a body of bytes (binary tensor data, compressed data) and its content type.</summary>
+    public static HttpRequest Request(byte[] body, string contentType, params (string Name, string Value)[] headers)
+    {
+        var request = Request("POST", null, headers);
+        request.Body = new MemoryStream(body);
+        request.ContentLength = body.Length;
+        request.ContentType = contentType;
+        return request;
+    }
 
     public static HttpRequest Request(string method, string? body = null, params (string Name, string Value)[] headers)
     {
@@ -47,8 +60,6 @@ public static class FunctionCall
         var result = await function(request);
         var context = request.HttpContext;
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
-        context.Response.Body.Position = 0;
-        string body = await new StreamReader(context.Response.Body).ReadToEndAsync();
-        return new FunctionAnswer(context.Response.StatusCode, context.Response.Headers, body);
+        return new FunctionAnswer(context.Response.StatusCode, context.Response.Headers, ((MemoryStream)context.Response.Body).ToArray());
     }
 }

@@ -17,6 +17,9 @@ public enum ServingErrorCode
 
     /// <summary>The request contradicts the model's current state (e.g. rolling back with no earlier version).</summary>
     Conflict,
+
+    /// <summary>The body is encoded in a way the server does not decode (Content-Encoding): send it as gzip, deflate or plain.</summary>
+    UnsupportedMediaType,
 }
 
 /// <summary>

@@ -69,6 +69,7 @@ public static class PredictionLogSchema
         ServingErrorCode.PayloadTooLarge => "payload_too_large",
         ServingErrorCode.Unavailable => "unavailable",
         ServingErrorCode.Conflict => "conflict",
+        ServingErrorCode.UnsupportedMediaType => "unsupported_media_type",
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, null),
     };
 }

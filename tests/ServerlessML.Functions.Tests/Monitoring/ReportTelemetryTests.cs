@@ -74,6 +74,8 @@ public sealed class ReportTelemetryTests : IDisposable
         new ReportTelemetry(_telemetry.Client).ReportWritten(report);
         _telemetry.Flush();
 
+        // The Bicep alert on rollbacks queries these exact names (infra-bicep/modules/alerts.bicep).
+        Assert.Equal("CanaryJudged", ReportTelemetry.CanaryEvent);
         var events = _telemetry.Events(ReportTelemetry.CanaryEvent);
         if (expected is null)
         {
