@@ -1,5 +1,5 @@
 using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using ServerlessML.Registry;
 
 namespace ServerlessML.Monitoring;
 
@@ -70,20 +70,18 @@ public sealed class DriftOptions
     [JsonProperty("method")]
     public string? Method { get; set; }
 
-    /// <summary>
-    /// Options from the manifest's <c>monitoring</c> section: its keys override the defaults (camelCase names as in
-    /// <see cref="DriftOptions"/>'s JSON), other keys are ignored, and the result is validated.
-    /// </summary>
-    public static DriftOptions FromManifest(JObject? monitoring)
+    /// <summary>Evidently's defaults, overridden by the thresholds the manifest's <c>monitoring</c> section names; validated.</summary>
+    public static DriftOptions FromManifest(MonitoringThresholds? monitoring)
     {
-        DriftOptions options;
-        try
+        var options = new DriftOptions();
+        if (monitoring is not null)
         {
-            options = monitoring?.ToObject<DriftOptions>() ?? new DriftOptions();
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"The manifest's monitoring section has a value of the wrong type: {e.Message}", e);
+            options.PValueThreshold = monitoring.PValue ?? options.PValueThreshold;
+            options.WassersteinThreshold = monitoring.Wasserstein ?? options.WassersteinThreshold;
+            options.JensenShannonThreshold = monitoring.JensenShannon ?? options.JensenShannonThreshold;
+            options.PsiThreshold = monitoring.Psi ?? options.PsiThreshold;
+            options.DatasetDriftShare = monitoring.DriftShare ?? options.DatasetDriftShare;
+            options.MinimumSampleSize = monitoring.MinSampleSize ?? options.MinimumSampleSize;
         }
 
         options.Validate();

@@ -13,24 +13,6 @@ public static class ReportBuilder
     public const string BaselinePreviousWindow = "previous window";
     public const string BaselineNone = "none";
 
-    /// <summary>The drift thresholds: Evidently's defaults, overridden by the manifest's monitoring section.</summary>
-    public static DriftOptions DriftOptionsFor(ModelManifest? manifest)
-    {
-        var options = new DriftOptions();
-        if (manifest?.Monitoring is { } thresholds)
-        {
-            options.PValueThreshold = thresholds.PValue ?? options.PValueThreshold;
-            options.WassersteinThreshold = thresholds.Wasserstein ?? options.WassersteinThreshold;
-            options.JensenShannonThreshold = thresholds.JensenShannon ?? options.JensenShannonThreshold;
-            options.PsiThreshold = thresholds.Psi ?? options.PsiThreshold;
-            options.DatasetDriftShare = thresholds.DriftShare ?? options.DatasetDriftShare;
-            options.MinimumSampleSize = thresholds.MinSampleSize ?? options.MinimumSampleSize;
-        }
-
-        options.Validate();
-        return options;
-    }
-
     /// <summary>
     /// Fairness options: defaults (parity difference 0.1, disparate impact 0.8), overridden by the manifest's
     /// <c>monitoring</c> thresholds.
@@ -59,7 +41,7 @@ public static class ReportBuilder
     public static VersionReport Build(
         VersionLayout layout, VersionAggregate current, VersionAggregate? previous, ModelVersionRecord? record, ReportOptions options)
     {
-        var drift = DriftOptionsFor(layout.Manifest);
+        var drift = DriftOptions.FromManifest(layout.Manifest?.Monitoring);
         var report = new VersionReport
         {
             Version = layout.Version,

@@ -183,7 +183,7 @@ public sealed class ReportGenerator
             CanaryEvidence.FromAggregate(canary.Version, CanaryJudge.CanaryRoute, canaryAggregate),
             CanaryEvidence.FromAggregate(production, CanaryJudge.ProductionRoute, productionAggregate),
             canaryLayout.Manifest?.Rollout?.PromoteAfter,
-            ReportBuilder.DriftOptionsFor(canaryLayout.Manifest));
+            DriftOptions.FromManifest(canaryLayout.Manifest?.Monitoring));
         judgement.Percent = canary.Percent;
         judgement.Since = since;
         judgement.Until = now;

@@ -1,4 +1,5 @@
 using ServerlessML.Monitoring;
+using ServerlessML.Registry;
 
 namespace ServerlessML.Tests.Monitoring;
 
@@ -226,13 +227,14 @@ public sealed class DriftCalculatorTests
     [Fact]
     public void Manifest_monitoring_section_overrides_only_the_thresholds_it_names()
     {
-        var options = DriftOptions.FromManifest(Newtonsoft.Json.Linq.JObject.Parse("""{ "psiThreshold": 0.1, "minimumSampleSize": 100, "fairness": {} }"""));
+        var options = DriftOptions.FromManifest(ServerlessML.Deployment.ManifestValidation.Parse(
+            """{ "monitoring": { "psi": 0.1, "minSampleSize": 100, "maxDemographicParityDifference": 0.2 } }""").Monitoring);
 
         Assert.Equal(0.1, options.PsiThreshold);
         Assert.Equal(100, options.MinimumSampleSize);
         Assert.Equal(0.05, options.PValueThreshold);
         Assert.Equal(0.5, DriftOptions.FromManifest(null).DatasetDriftShare);
-        Assert.Throws<ArgumentOutOfRangeException>(() => DriftOptions.FromManifest(Newtonsoft.Json.Linq.JObject.Parse("""{ "datasetDriftShare": 2 }""")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DriftOptions.FromManifest(new MonitoringThresholds { DriftShare = 2 }));
     }
 
     [Fact]
