@@ -285,15 +285,20 @@ public sealed class DriftCalculator
         return (reference.Data.Histogram.Counts.ToArray(), current.Histogram.Counts.ToArray(), binning);
     }
 
+    /// <summary>A statistic with the threshold of its method and whether it crosses it.</summary>
+    private DriftStatistic Judged(string method, double value) => new()
+    {
+        Method = method,
+        Value = value,
+        Threshold = Options.ThresholdOf(method),
+        Drifted = Options.IsDrift(method, value),
+    };
+
     private DriftStatistic PsiStatistic(long[] reference, long[] current, string binning, bool exact)
     {
         var psi = DriftStatistics.Psi(reference, current);
-        return new DriftStatistic
+        return Judged(DriftMethods.Psi, psi) with
         {
-            Method = DriftMethods.Psi,
-            Value = psi,
-            Threshold = Options.PsiThreshold,
-            Drifted = Options.IsDrift(DriftMethods.Psi, psi),
             Exact = exact,
             Note = $"{binning}; empty bins filled as Evidently does",
         };
@@ -302,12 +307,8 @@ public sealed class DriftCalculator
     private DriftStatistic JensenShannonStatistic(long[] reference, long[] current, string binning, bool exact)
     {
         var distance = DriftStatistics.JensenShannonDistance(reference, current);
-        return new DriftStatistic
+        return Judged(DriftMethods.JensenShannon, distance) with
         {
-            Method = DriftMethods.JensenShannon,
-            Value = distance,
-            Threshold = Options.JensenShannonThreshold,
-            Drifted = Options.IsDrift(DriftMethods.JensenShannon, distance),
             Exact = exact,
             Note = $"{binning}; natural logarithm",
         };
@@ -316,14 +317,10 @@ public sealed class DriftCalculator
     private DriftStatistic ChiSquareStatistic(long[] reference, long[] current, string binning, bool exact)
     {
         var test = DriftStatistics.ChiSquareAgainstReference(reference, current);
-        return new DriftStatistic
+        return Judged(DriftMethods.ChiSquare, test.PValue) with
         {
-            Method = DriftMethods.ChiSquare,
-            Value = test.PValue,
             Statistic = test.Statistic,
             DegreesOfFreedom = test.DegreesOfFreedom,
-            Threshold = Options.PValueThreshold,
-            Drifted = Options.IsDrift(DriftMethods.ChiSquare, test.PValue),
             Exact = exact,
             Note = $"{binning}; expected = reference counts scaled to the current total",
         };
@@ -332,13 +329,9 @@ public sealed class DriftCalculator
     private DriftStatistic ZStatistic(long[] reference, long[] current, bool exact)
     {
         var test = DriftStatistics.ProportionsZTest(reference, current);
-        return new DriftStatistic
+        return Judged(DriftMethods.ZTest, test.PValue) with
         {
-            Method = DriftMethods.ZTest,
-            Value = test.PValue,
             Statistic = test.Statistic,
-            Threshold = Options.PValueThreshold,
-            Drifted = Options.IsDrift(DriftMethods.ZTest, test.PValue),
             Exact = exact,
         };
     }
@@ -348,12 +341,8 @@ public sealed class DriftCalculator
         var norm = DriftStatistics.WassersteinNorm(referenceStandardDeviation);
         var value = distances.Wasserstein / norm;
         var error = distances.WassersteinError / norm;
-        return new DriftStatistic
+        return Judged(DriftMethods.Wasserstein, value) with
         {
-            Method = DriftMethods.Wasserstein,
-            Value = value,
-            Threshold = Options.WassersteinThreshold,
-            Drifted = Options.IsDrift(DriftMethods.Wasserstein, value),
             Exact = false,
             Bounds = new ValueBounds(Math.Max(0, value - error), value + error),
             Note = "W1 between the quantile sketches' bucket values, over the reference population standard deviation (at least 0.001)",
@@ -364,13 +353,9 @@ public sealed class DriftCalculator
     {
         var pValue = DriftStatistics.KolmogorovSmirnovPValue(distances.KolmogorovSmirnov, distances.ReferenceCount, distances.CurrentCount);
         var pAtUpperBound = DriftStatistics.KolmogorovSmirnovPValue(distances.KolmogorovSmirnovUpperBound, distances.ReferenceCount, distances.CurrentCount);
-        return new DriftStatistic
+        return Judged(DriftMethods.KolmogorovSmirnov, pValue) with
         {
-            Method = DriftMethods.KolmogorovSmirnov,
-            Value = pValue,
             Statistic = distances.KolmogorovSmirnov,
-            Threshold = Options.PValueThreshold,
-            Drifted = Options.IsDrift(DriftMethods.KolmogorovSmirnov, pValue),
             Exact = false,
             StatisticBounds = new ValueBounds(distances.KolmogorovSmirnov, distances.KolmogorovSmirnovUpperBound),
             Bounds = new ValueBounds(pAtUpperBound, pValue),
