@@ -92,43 +92,24 @@ public sealed class CanaryBudget
     {
         ArgumentNullException.ThrowIfNull(budget);
         var effective = new CanaryBudget();
-        if (budget.MinRequests is { } minRequests)
-        {
-            effective.MinRequests = minRequests;
-        }
-        else
-        {
-            effective.Defaulted.Add("minRequests");
-        }
-
-        if (budget.MaxErrorRate is { } maxErrorRate)
-        {
-            effective.MaxErrorRate = maxErrorRate;
-        }
-        else
-        {
-            effective.Defaulted.Add("maxErrorRate");
-        }
-
-        if (budget.MaxLatencyRatio is { } maxLatencyRatio)
-        {
-            effective.MaxLatencyRatio = maxLatencyRatio;
-        }
-        else
-        {
-            effective.Defaulted.Add("maxLatencyRatio");
-        }
-
-        if (budget.MaxPredictionDrift is { } maxPredictionDrift)
-        {
-            effective.MaxPredictionDrift = maxPredictionDrift;
-        }
-        else
-        {
-            effective.Defaulted.Add("maxPredictionDrift");
-        }
-
+        effective.MinRequests = Given(budget.MinRequests, effective.MinRequests, "minRequests");
+        effective.MaxErrorRate = Given(budget.MaxErrorRate, effective.MaxErrorRate, "maxErrorRate");
+        effective.MaxLatencyRatio = Given(budget.MaxLatencyRatio, effective.MaxLatencyRatio, "maxLatencyRatio");
+        effective.MaxPredictionDrift = Given(budget.MaxPredictionDrift, effective.MaxPredictionDrift, "maxPredictionDrift");
         return effective;
+
+        // The manifest's limit, or the default, noting which limits were defaulted.
+        T Given<T>(T? limit, T fallback, string name)
+            where T : struct
+        {
+            if (limit is { } value)
+            {
+                return value;
+            }
+
+            effective.Defaulted.Add(name);
+            return fallback;
+        }
     }
 }
 
